@@ -1,0 +1,101 @@
+"""Rebuild rollup_day for the days a load touched.
+
+Works in windows of a week so that memory is bounded by a week's facts, never the history:
+the live-contact snapshot is carried from day to day inside a window and re-read from the
+store (one scan) at the start of each window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import date, timedelta
+
+import pandas as pd
+from sqlalchemy import Engine
+from tqdm import tqdm
+
+from kpi import rollup as r
+from store import read, write
+from store.schema import COMPONENTS, rollup_day
+
+WINDOW_DAYS = 7
+ACTIVE_DAYS = 7
+
+
+def windows(days: Iterable[date]) -> Iterator[list[date]]:
+    """Consecutive runs of the sorted days, cut to at most WINDOW_DAYS each."""
+    run: list[date] = []
+    for day in sorted(set(days)):
+        if run and (day - run[-1] != timedelta(days=1) or len(run) == WINDOW_DAYS):
+            yield run
+            run = []
+        run.append(day)
+    if run:
+        yield run
+
+
+def rebuild(engine: Engine, days: Iterable[date], *, progress: bool = False) -> int:
+    """Rebuild the rollups of `days`; return the number of rollup rows written."""
+    days = sorted(set(days))
+    if not days:
+        return 0
+    with engine.connect() as connection:
+        org = read.org_history(connection)
+        staff = read.staff_history(connection)
+    written = 0
+    bar = tqdm(total=len(days), desc="rollups", unit="day", disable=not progress)
+    for window in windows(days):
+        written += _rebuild_window(engine, window, org, staff)
+        bar.update(len(window))
+    bar.close()
+    return written
+
+
+def _rebuild_window(engine: Engine, window: list[date], org: pd.DataFrame, staff: pd.DataFrame) -> int:
+    start, end = window[0], window[-1]
+    with engine.connect() as connection:
+        behaviour = read.staff_day_facts(connection, start=start - timedelta(days=ACTIVE_DAYS - 1), end=end)
+        live = _series(read.contact_live_before(connection, day=start), "live")
+        events = {
+            name: read.contact_events(connection, start=start, end=end, event=name)
+            for name in ("added_on", "removed_on", "first_chat_on")
+        }
+        conversions = read.conversion_facts(connection, start=start, end=end)
+    written = 0
+    for day in window:
+        added, removed, first = (_series(events[e][events[e]["day"] == day], "n") for e in events)
+        live = r.advance_live(live, added, removed)
+        rows = _day_rollup(day, org, staff, behaviour, conversions, (live, added, removed, first))
+        with engine.begin() as connection:
+            write.delete_days(connection, rollup_day, [day])
+            written += write.insert_rows(connection, rollup_day, rows)
+    return written
+
+
+def _day_rollup(
+    day: date,
+    org: pd.DataFrame,
+    staff: pd.DataFrame,
+    behaviour: pd.DataFrame,
+    conversions: pd.DataFrame,
+    contacts: tuple[pd.Series, pd.Series, pd.Series, pd.Series],
+) -> pd.DataFrame:
+    roster = r.staff_on(staff, org, day)
+    week = behaviour[(behaviour["day"] > day - timedelta(days=ACTIVE_DAYS)) & (behaviour["day"] <= day)]
+    active = week[(week["chat_cnt"].fillna(0) > 0) | (week["new_contact_cnt"].fillna(0) > 0)]
+    today = behaviour[behaviour["day"] == day].drop(columns=["day"])
+    parts = [
+        r.behaviour_components(roster, today, set(active["staff_id"])),
+        r.customer_components(*contacts).assign(department=r.ALL),
+        r.conversion_components(conversions[conversions["day"] == day].drop(columns=["day"])),
+    ]
+    staff_level = pd.concat([p for p in parts if not p.empty], ignore_index=True)
+    staff_level[COMPONENTS] = staff_level.reindex(columns=COMPONENTS).fillna(0)
+    rows = r.roll_up(staff_level[["staff_id", *r.DIMENSIONS, *COMPONENTS]], roster, r.unit_chains(org, day))
+    return rows.assign(day=day)
+
+
+def _series(frame: pd.DataFrame, value: str) -> pd.Series:
+    if frame.empty:
+        return pd.Series(dtype="int64", index=pd.MultiIndex.from_tuples([], names=r.KEY))
+    return frame.groupby(r.KEY)[value].sum()

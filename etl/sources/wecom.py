@@ -1,0 +1,221 @@
+"""WeCom API exchange logs (`wecom_*.jsonl`): one {"api", "request", "response"} per line.
+
+The quirks handled here are real ones:
+- `stat_time`/`day_begin_time` are 00:00 China time in Unix seconds; the day is taken in
+  UTC+8 whatever the machine's timezone.
+- reply_percentage / avg_reply_time are absent on days without chats: stored as missing.
+- Java layers re-serialise bodies in camelCase (behaviorList, chatCnt, avgReplyTime).
+- A request naming several userids gets one combined total: not attributable, rejected.
+- errcode != 0 bodies are rejected with their errcode and errmsg.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, NonNegativeInt, ValidationError
+
+from etl.files import SourceError, decode
+
+CHINA = timezone(timedelta(hours=8))
+BEHAVIOR_API = "externalcontact/get_user_behavior_data"
+GROUP_API = "externalcontact/groupchat/statistic"
+GROUP_BY_DAY_API = "externalcontact/groupchat/statistic_group_by_day"
+BEHAVIOR_FIELDS = [
+    "chat_cnt",
+    "message_cnt",
+    "reply_percentage",
+    "avg_reply_time",
+    "negative_feedback_cnt",
+    "new_apply_cnt",
+    "new_contact_cnt",
+]
+GROUP_FIELDS = [
+    "new_chat_cnt",
+    "chat_total",
+    "chat_has_msg",
+    "new_member_cnt",
+    "member_total",
+    "member_has_msg",
+    "msg_total",
+]
+# Keys whose camelCase spelling is not a mechanical conversion.
+KEY_ALIASES = {"behavior_list": "behavior_data", "behavior_data_list": "behavior_data"}
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class BehaviorDay(_Body):
+    stat_time: int
+    chat_cnt: NonNegativeInt
+    message_cnt: NonNegativeInt
+    reply_percentage: float | None = None
+    avg_reply_time: float | None = None
+    negative_feedback_cnt: NonNegativeInt
+    new_apply_cnt: NonNegativeInt
+    new_contact_cnt: NonNegativeInt
+
+
+class BehaviorRequest(_Body):
+    userid: list[str] = []
+    partyid: list[int] = []
+    start_time: int
+    end_time: int
+
+
+class GroupStats(_Body):
+    new_chat_cnt: NonNegativeInt
+    chat_total: NonNegativeInt
+    chat_has_msg: NonNegativeInt
+    new_member_cnt: NonNegativeInt
+    member_total: NonNegativeInt
+    member_has_msg: NonNegativeInt
+    msg_total: NonNegativeInt
+
+
+class OwnerFilter(_Body):
+    userid_list: list[str] = []
+
+
+class GroupRequest(_Body):
+    day_begin_time: int
+    day_end_time: int | None = None
+    owner_filter: OwnerFilter = OwnerFilter()
+
+
+class GroupItem(_Body):
+    owner: str | None = None
+    stat_time: int | None = None
+    data: GroupStats
+
+
+@dataclass
+class Parsed:
+    rows: pd.DataFrame
+    rejects: list[dict] = field(default_factory=list)
+    rows_in: int = 0
+
+
+class Reject(Exception):
+    def __init__(self, reason: str, column: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.column = column
+
+
+def snake(key: str) -> str:
+    converted = re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
+    return KEY_ALIASES.get(converted, converted)
+
+
+def normalise_keys(value: object) -> object:
+    """camelCase keys to snake_case, recursively (JSON from Java layers)."""
+    if isinstance(value, dict):
+        return {snake(key): normalise_keys(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [normalise_keys(item) for item in value]
+    return value
+
+
+def china_day(seconds: int, *, column: str) -> date:
+    moment = datetime.fromtimestamp(seconds, tz=CHINA)
+    if (moment.hour, moment.minute, moment.second) != (0, 0, 0):
+        raise Reject(f"{column} {seconds} is not 00:00 China time", column)
+    return moment.date()
+
+
+def parse_exchanges(path: Path, *, apis: set[str]) -> Parsed:
+    """Rows of staff-day facts from the exchanges of `apis` in one log file."""
+    text = decode(path, path.read_bytes())
+    rows: list[dict] = []
+    rejects: list[dict] = []
+    rows_in = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        rows_in += 1
+        try:
+            rows.extend({"line": number, **row} for row in _exchange_rows(line, apis))
+        except Reject as problem:
+            rejects.append(
+                {"line": number, "column": problem.column, "reason": problem.reason, "raw": line[:2000]}
+            )
+    if rows_in == 0:
+        raise SourceError(path, "contains no exchanges")
+    return Parsed(rows=pd.DataFrame(rows), rejects=rejects, rows_in=rows_in)
+
+
+def _exchange_rows(line: str, apis: set[str]) -> list[dict]:
+    try:
+        exchange = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise Reject(f"not valid JSON ({exc.msg} at column {exc.colno})")
+    if not isinstance(exchange, dict) or not {"api", "request", "response"} <= exchange.keys():
+        raise Reject("an exchange needs the keys api, request and response")
+    api = str(exchange["api"]).strip("/")
+    if api not in apis:
+        raise Reject(f"unexpected api '{api}' in this file", "api")
+    response = normalise_keys(exchange["response"])
+    request = normalise_keys(exchange["request"])
+    if not isinstance(response, dict) or not isinstance(request, dict):
+        raise Reject("request and response must be JSON objects")
+    errcode = response.get("errcode", 0)
+    if errcode != 0:
+        raise Reject(f"WeCom errcode {errcode}: {response.get('errmsg', '')}", "errcode")
+    try:
+        if api == BEHAVIOR_API:
+            return _behavior_rows(request, response)
+        return _group_rows(api, request, response)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise Reject(f"{where}: {first['msg']}", where)
+
+
+def _behavior_rows(request: dict, response: dict) -> list[dict]:
+    asked = BehaviorRequest.model_validate(request)
+    if asked.partyid or len(asked.userid) != 1:
+        who = f"{len(asked.userid)} userids" + (f" and {len(asked.partyid)} departments" if asked.partyid else "")
+        raise Reject(
+            f"request names {who}: WeCom returns their combined total, not attributable to a person",
+            "request.userid",
+        )
+    rows = []
+    for item in response.get("behavior_data", []):
+        day = BehaviorDay.model_validate(item)
+        values = day.model_dump(include=set(BEHAVIOR_FIELDS))
+        if day.chat_cnt == 0:  # no chats: reply figures are undefined, never 0
+            values["reply_percentage"] = values["avg_reply_time"] = None
+        rows.append(
+            {"staff_id": asked.userid[0], "day": china_day(day.stat_time, column="stat_time"), **values}
+        )
+    return rows
+
+
+def _group_rows(api: str, request: dict, response: dict) -> list[dict]:
+    asked = GroupRequest.model_validate(request)
+    owners = asked.owner_filter.userid_list
+    if api == GROUP_BY_DAY_API and len(owners) != 1:
+        raise Reject(
+            f"request names {len(owners)} owners: WeCom returns their combined total, not attributable to a person",
+            "request.owner_filter",
+        )
+    rows = []
+    for raw in response.get("items", []):
+        item = GroupItem.model_validate(raw)
+        if api == GROUP_API:
+            if not item.owner:
+                raise Reject("item without owner", "items.owner")
+            staff_id, when = item.owner, asked.day_begin_time
+        else:
+            staff_id, when = owners[0], item.stat_time if item.stat_time is not None else asked.day_begin_time
+        day = china_day(when, column="day_begin_time" if api == GROUP_API else "stat_time")
+        rows.append({"staff_id": staff_id, "day": day, **item.data.model_dump()})
+    return rows

@@ -1,0 +1,158 @@
+"""One writer per source: parse, validate, conform and write a file's rows.
+
+Dimensions (org, roster) are full-history deliveries: the table is replaced in one
+transaction. Facts land one day per transaction. What a fact source replaces:
+- WeCom behaviour and group statistics: the row of that staff member and day (a later
+  exchange wins; early pulls return zeros and are corrected by later ones);
+- contacts: the relation (a delta keyed by customer and staff);
+- conversions, tasks, interceptions: everything of that source on the days the file holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine, Table, update
+
+from etl import conform
+from etl.sources import wecom
+from etl.sources.extracts import parse_extract
+from etl.validate import Validated
+from store import read, write
+from store.schema import fact_contact, fact_conversion, fact_staff_day, org_unit, staff
+
+VERSION_KEYS = {"org_units": ["code", "valid_from"], "staff_roster": ["staff_id", "valid_from"]}
+
+
+@dataclass
+class Outcome:
+    rows_in: int
+    rows_loaded: int
+    rows_rejected: int
+    days: set[date] = field(default_factory=set)  # days the file's data covers
+    touched: set[date] = field(default_factory=set)  # days whose rollups must be rebuilt
+
+
+def _histories(engine: Engine) -> tuple[pd.DataFrame, pd.DataFrame]:
+    with engine.connect() as connection:
+        return read.org_history(connection), read.staff_history(connection)
+
+
+def write_dimension(engine: Engine, run_id: int, path: Path, *, source: str, table: Table) -> Outcome:
+    parsed = parse_extract(path, source)
+    validated = Validated(parsed.rows, parsed.rejects)
+    org, old = _histories(engine)
+    if source == "org_units":
+        conform.known_parents(validated)
+        old = org
+    else:
+        conform.known_outlets(validated, org)
+    rows = validated.rows.drop_duplicates(VERSION_KEYS[source], keep="last").drop(columns="line")
+    with engine.begin() as connection:
+        write.add_rejects(connection, run_id, str(path), validated.rejects)
+        loaded = write.replace_all(connection, table, rows)
+        fact_days = read.fact_days(connection)
+    since = _first_changed_day(old, rows)
+    touched = {d for d in fact_days if since is not None and d >= since}
+    return Outcome(parsed.rows_in, loaded, len(validated.rejects), set(), touched)
+
+
+def _first_changed_day(old: pd.DataFrame, new: pd.DataFrame) -> date | None:
+    """The first day on which the old and the new history differ (None if identical)."""
+    columns = [c for c in new.columns if c in old.columns]
+    both = pd.concat([old[columns], new[columns]]).astype(str)
+    changed = both.drop_duplicates(keep=False)
+    if changed.empty:
+        return None
+    bounds = pd.concat([pd.to_datetime(changed["valid_from"]), pd.to_datetime(changed["valid_to"], errors="coerce")])
+    return bounds.min().date()
+
+
+def write_staff_day(engine: Engine, run_id: int, path: Path, *, source: str) -> Outcome:
+    """WeCom behaviour / group statistics, or tasks / interceptions, into fact_staff_day."""
+    if source.startswith("wecom_"):
+        apis = {wecom.BEHAVIOR_API} if source == "wecom_behavior" else {wecom.GROUP_API, wecom.GROUP_BY_DAY_API}
+        parsed = wecom.parse_exchanges(path, apis=apis)
+        keep = wecom.BEHAVIOR_FIELDS if source == "wecom_behavior" else wecom.GROUP_FIELDS
+    else:
+        parsed = parse_extract(path, source)
+        keep = ["tasks_assigned", "tasks_done"] if source == "tasks" else ["intercepted_msgs"]
+    validated = Validated(parsed.rows, parsed.rejects)
+    if not validated.rows.empty:
+        conform.known_staff_on_day(validated, _histories(engine)[1], day_column="day")
+    rows = validated.rows.sort_values("line").drop_duplicates(["staff_id", "day"], keep="last")
+    clear = None if source.startswith("wecom_") else keep  # whole-day replacement for extracts
+    loaded = _write_by_day(engine, run_id, path, validated.rejects, rows[["staff_id", "day", *keep]], clear)
+    days = set(rows["day"])
+    return Outcome(parsed.rows_in, loaded, len(validated.rejects), days, days)
+
+
+def _write_by_day(
+    engine: Engine, run_id: int, path: Path, rejects: list[dict], rows: pd.DataFrame, clear: list[str] | None
+) -> int:
+    with engine.begin() as connection:
+        write.add_rejects(connection, run_id, str(path), rejects)
+    loaded = 0
+    for day, day_rows in rows.groupby("day", sort=True):
+        with engine.begin() as connection:
+            if clear:
+                connection.execute(
+                    update(fact_staff_day).where(fact_staff_day.c.day == day).values({c: None for c in clear})
+                )
+            loaded += write.upsert_rows(connection, fact_staff_day, day_rows.assign(load_id=run_id), keys=["day", "staff_id"])
+    return loaded
+
+
+def write_conversions(engine: Engine, run_id: int, path: Path) -> Outcome:
+    parsed = parse_extract(path, "conversions")
+    validated = Validated(parsed.rows, parsed.rejects)
+    conform.known_staff_on_day(validated, _histories(engine)[1], day_column="day")
+    keys = ["day", "staff_id", "department", "kind", "segment", "product"]
+    duplicated = validated.rows.duplicated(keys, keep=False)
+    from etl.validate import reject_where  # local: only conversions need the duplicate rule
+
+    reject_where(validated, duplicated, column="product",
+                 reasons=pd.Series("duplicate of another row with the same key", index=validated.rows.index))
+    rows = validated.rows
+    with engine.begin() as connection:
+        write.add_rejects(connection, run_id, str(path), validated.rejects)
+    loaded = 0
+    for day, day_rows in rows.groupby("day", sort=True):
+        with engine.begin() as connection:
+            write.delete_days(connection, fact_conversion, [day])
+            loaded += write.insert_rows(connection, fact_conversion, day_rows.assign(load_id=run_id))
+    days = set(rows["day"])
+    return Outcome(parsed.rows_in, loaded, len(validated.rejects), days, days)
+
+
+def write_contacts(engine: Engine, run_id: int, path: Path) -> Outcome:
+    parsed = parse_extract(path, "contacts")
+    validated = Validated(parsed.rows, parsed.rejects)
+    conform.known_staff_on_day(validated, _histories(engine)[1], day_column="added_on")
+    rows = validated.rows.sort_values("line").drop_duplicates(["customer_key", "staff_id"], keep="last")
+    with engine.begin() as connection:
+        write.add_rejects(connection, run_id, str(path), validated.rejects)
+        loaded = write.upsert_rows(connection, fact_contact, rows.assign(load_id=run_id), keys=["customer_key", "staff_id"])
+        fact_days = read.fact_days(connection)
+    events = pd.concat([rows["added_on"], rows["removed_on"], rows["first_chat_on"]]).dropna()
+    since = events.min() if len(events) else None
+    # A relation changes the live snapshot of every day after its event, not just that day.
+    touched = {d for d in fact_days if since is not None and d >= since}
+    return Outcome(parsed.rows_in, loaded, len(validated.rejects), set(events), touched)
+
+
+Writer = Callable[[Engine, int, Path], Outcome]
+WRITERS: dict[str, Writer] = {
+    "org_units": lambda e, r, p: write_dimension(e, r, p, source="org_units", table=org_unit),
+    "staff_roster": lambda e, r, p: write_dimension(e, r, p, source="staff_roster", table=staff),
+    "contacts": write_contacts,
+    "conversions": write_conversions,
+    "tasks": lambda e, r, p: write_staff_day(e, r, p, source="tasks"),
+    "interceptions": lambda e, r, p: write_staff_day(e, r, p, source="interceptions"),
+    "wecom_behavior": lambda e, r, p: write_staff_day(e, r, p, source="wecom_behavior"),
+    "wecom_groupchat": lambda e, r, p: write_staff_day(e, r, p, source="wecom_groupchat"),
+}

@@ -1,0 +1,160 @@
+"""Hierarchy rollups: staff-level components of one day → every org unit above them.
+
+Pure: DataFrames in, DataFrames out. The org and the roster are histories (one row per
+version, `valid_to` exclusive). A fact belongs to the outlet its staff member was in on the
+fact's own day, so a transfer never moves history; an outlet merged away before that day is
+replaced by the outlet that absorbed it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+LEVELS = ["head_office", "province", "branch", "outlet"]
+DIMENSIONS = ["department", "kind", "segment"]
+ALL = "all"
+
+
+def versions_on(history: pd.DataFrame, day: date) -> pd.DataFrame:
+    """The versions valid on `day` (valid_from ≤ day < valid_to, NULL valid_to = open)."""
+    valid_to = history["valid_to"]
+    holds = (history["valid_from"] <= day) & (valid_to.isna() | (valid_to > day))
+    return history[holds]
+
+
+def survivors(org_history: pd.DataFrame, day: date) -> dict[str, str]:
+    """Outlet code → the code that stands for it on `day` (itself, or who absorbed it)."""
+    merged = org_history[org_history["merged_into"].notna() & (org_history["valid_to"] <= day)]
+    mapping = dict(zip(merged["code"], merged["merged_into"], strict=True))
+    resolved = {}
+    for code in mapping:
+        seen, target = {code}, mapping[code]
+        while target in mapping and target not in seen:  # chains of merges; cycles stop
+            seen.add(target)
+            target = mapping[target]
+        resolved[code] = target
+    return resolved
+
+
+def staff_on(staff_history: pd.DataFrame, org_history: pd.DataFrame, day: date) -> pd.DataFrame:
+    """The roster on `day` with each member's outlet resolved through merges."""
+    roster = versions_on(staff_history, day).copy()
+    roster["outlet_code"] = roster["outlet_code"].replace(survivors(org_history, day))
+    return roster.reset_index(drop=True)
+
+
+def unit_chains(org_history: pd.DataFrame, day: date) -> pd.DataFrame:
+    """One row per (outlet, unit above or equal to it) on `day`: outlet_code, unit_code,
+    level, parent_code. Outlets closed that day keep the chain of their last version."""
+    units = org_history.sort_values("valid_from").copy()
+    valid_now = versions_on(org_history, day)
+    units = pd.concat([valid_now, units[~units["code"].isin(valid_now["code"])]])
+    units = units.drop_duplicates("code", keep="first").set_index("code")
+    outlets = units.index[units["level"] == "outlet"]
+    frames, current = [], pd.Series(outlets, index=outlets)
+    while len(current):
+        found = current[current.isin(units.index)]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "outlet_code": found.index,
+                    "unit_code": found.to_numpy(),
+                    "level": units.loc[found.to_numpy(), "level"].to_numpy(),
+                    "parent_code": units.loc[found.to_numpy(), "parent_code"].to_numpy(),
+                }
+            )
+        )
+        parents = units.loc[found.to_numpy(), "parent_code"]
+        current = pd.Series(parents.to_numpy(), index=found.index).dropna()
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["outlet_code", "unit_code", "level", "parent_code"]
+    )
+
+
+def behaviour_components(
+    roster: pd.DataFrame, facts: pd.DataFrame, active_ids: set[str]
+) -> pd.DataFrame:
+    """Staff-level components of the behaviour grain for one day (docs/rollup.md)."""
+    on_roster = roster[roster["wecom_status"] != 5]
+    out = pd.DataFrame({"staff_id": on_roster["staff_id"].to_numpy()})
+    out["staff_cnt"] = 1
+    out["contact_enabled_cnt"] = on_roster["contact_enabled"].astype(int).to_numpy()
+    out["wecom_active_cnt"] = (on_roster["wecom_status"] == 1).astype(int).to_numpy()
+    out["active_7d_cnt"] = out["staff_id"].isin(active_ids).astype(int)
+    out["managed_customers"] = on_roster["managed_customers"].fillna(0).astype(int).to_numpy()
+    facts = facts.copy()
+    facts["reporting_staff_cnt"] = facts["chat_cnt"].notna().astype(int)
+    for name in ("reply_percentage", "avg_reply_time"):
+        present = facts[name].notna()
+        weight = facts["chat_cnt"].fillna(0).where(present, 0)
+        facts[f"{name}_num"] = (facts[name].fillna(0) * weight).astype(float)
+        facts[f"{name}_den"] = weight.astype(np.int64)
+    out = out.merge(facts.drop(columns=["reply_percentage", "avg_reply_time"]), on="staff_id", how="outer")
+    return out.assign(department=ALL, kind=ALL, segment=ALL)
+
+
+def roll_up(staff_components: pd.DataFrame, roster: pd.DataFrame, chains: pd.DataFrame) -> pd.DataFrame:
+    """Sum staff-level components into every unit above each staff member's outlet.
+
+    Staff missing from the roster that day are dropped (conform rejects them at load)."""
+    located = staff_components.merge(roster[["staff_id", "outlet_code"]], on="staff_id", how="inner")
+    components = [c for c in located.columns if c not in ("staff_id", "outlet_code", *DIMENSIONS)]
+    by_outlet = located.groupby(["outlet_code", *DIMENSIONS], sort=False)[components].sum(min_count=0)
+    expanded = by_outlet.reset_index().merge(chains, on="outlet_code", how="inner")
+    keys = ["unit_code", "level", "parent_code", *DIMENSIONS]
+    expanded["parent_code"] = expanded["parent_code"].fillna("")
+    summed = expanded.groupby(keys, sort=True)[components].sum(min_count=0).reset_index()
+    summed["parent_code"] = summed["parent_code"].replace("", None)
+    return summed
+
+
+KEY = ["staff_id", "kind", "segment"]
+
+
+def advance_live(live: pd.Series, added: pd.Series, removed: pd.Series) -> pd.Series:
+    """Live relations at the end of a day from the previous day's and that day's events.
+
+    A relation added and removed on the same day is not live at its end."""
+    return live.add(added, fill_value=0).sub(removed, fill_value=0)
+
+
+def customer_components(
+    live: pd.Series, added: pd.Series, removed: pd.Series, first_chat: pd.Series
+) -> pd.DataFrame:
+    """Staff-level customer-grain components of one day; each series is indexed by KEY."""
+    parts = {
+        "contacts_added": added,
+        "contacts_removed": removed,
+        "contacts_first_chat": first_chat,
+        "contacts_live": live,
+    }
+    out = pd.concat(parts, axis=1).fillna(0).astype(np.int64)
+    out = out[(out != 0).any(axis=1)]
+    return out.rename_axis(KEY).reset_index().assign(department=ALL)
+
+
+def conversion_components(conversions: pd.DataFrame) -> pd.DataFrame:
+    """Staff-level conversion-grain components of one day from fact_conversion rows.
+
+    Only deposit and wealth amounts mean money kept; card and account rows carry counts."""
+    keys = ["staff_id", *DIMENSIONS]
+    products = {
+        "card_cnt": ("card", "count"),
+        "account_cnt": ("account", "count"),
+        "funded_cnt": ("deposit", "count"),
+        "deposit_amount": ("deposit", "amount"),
+        "wealth_cnt": ("wealth", "count"),
+        "wealth_amount": ("wealth", "amount"),
+    }
+    if conversions.empty:
+        return pd.DataFrame(columns=[*keys, *products])
+    pivot = conversions.pivot_table(
+        index=keys, columns="product", values=["count", "amount"], aggfunc="sum", fill_value=0
+    )
+    out = pd.DataFrame(index=pivot.index)
+    for name, (product, measure) in products.items():
+        out[name] = pivot[(measure, product)] if (measure, product) in pivot.columns else 0
+    return out.reset_index()

@@ -1,0 +1,60 @@
+"""Engine factory: the only way the project gets a database connection.
+
+SQLite is the embedded default. It is opened in WAL mode so that the dashboard process can
+read while the ETL process writes, with foreign keys enforced (SQLite leaves them off unless
+asked, per connection). PostgreSQL is the production store, reached through psycopg 3.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+from store.settings import get_settings
+
+
+def normalise_url(url: str) -> str:
+    """Map a plain `postgresql://` URL to the psycopg 3 driver we ship."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def make_engine(url: str | None = None, *, echo: bool | None = None) -> Engine:
+    """Create an engine for `url` (default: settings.database_url).
+
+    >>> engine = make_engine("sqlite:///data/cascade.db")
+    """
+    settings = get_settings()
+    url = normalise_url(url or settings.database_url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, echo=settings.sql_echo if echo is None else echo)
+    return create_engine(
+        url,
+        echo=settings.sql_echo if echo is None else echo,
+        pool_pre_ping=True,
+    )
+
+
+def _sqlite_engine(url: str, *, echo: bool) -> Engine:
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI types
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return engine
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"

@@ -1,0 +1,131 @@
+"""Reads used by the ETL (histories, fact windows) and by operations (freshness).
+
+All SQL is built from Core constructs with bound parameters. Page reads that take a caller's
+scope live in store/pages.py.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, case, func, or_, select
+
+from store.schema import (
+    etl_run,
+    fact_contact,
+    fact_conversion,
+    fact_staff_day,
+    org_unit,
+    rollup_day,
+    staff,
+)
+
+
+def frame(connection: Connection, statement) -> pd.DataFrame:  # noqa: ANN001 - any Select
+    result = connection.execute(statement)
+    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def org_history(connection: Connection) -> pd.DataFrame:
+    columns = [c for c in org_unit.c if c.name != "id"]
+    return frame(connection, select(*columns).order_by(org_unit.c.code, org_unit.c.valid_from))
+
+
+def staff_history(connection: Connection) -> pd.DataFrame:
+    columns = [c for c in staff.c if c.name != "id"]
+    return frame(connection, select(*columns).order_by(staff.c.staff_id, staff.c.valid_from))
+
+
+def staff_day_facts(connection: Connection, *, start: date, end: date) -> pd.DataFrame:
+    columns = [c for c in fact_staff_day.c if c.name != "load_id"]
+    return frame(connection, select(*columns).where(fact_staff_day.c.day.between(start, end)))
+
+
+def contact_live_before(connection: Connection, *, day: date) -> pd.DataFrame:
+    """Per staff × kind × segment: relations live at the end of the day before `day`."""
+    c = fact_contact.c
+    statement = (
+        select(c.staff_id, c.kind, c.segment, func.count().label("live"))
+        .where(c.added_on < day, or_(c.removed_on.is_(None), c.removed_on >= day))
+        .group_by(c.staff_id, c.kind, c.segment)
+    )
+    return frame(connection, statement)
+
+
+def contact_events(connection: Connection, *, start: date, end: date, event: str) -> pd.DataFrame:
+    """Per staff × kind × segment × day: how many relations had `event` (added_on,
+    removed_on or first_chat_on) on each day of [start, end]."""
+    c = fact_contact.c
+    column = c[event]
+    statement = (
+        select(c.staff_id, c.kind, c.segment, column.label("day"), func.count().label("n"))
+        .where(column.between(start, end))
+        .group_by(c.staff_id, c.kind, c.segment, column)
+    )
+    return frame(connection, statement)
+
+
+def conversion_facts(connection: Connection, *, start: date, end: date) -> pd.DataFrame:
+    c = fact_conversion.c
+    statement = select(
+        c.day, c.staff_id, c.department, c.kind, c.segment, c.product, c["count"], c.amount
+    ).where(c.day.between(start, end))
+    out = frame(connection, statement)
+    out["amount"] = out["amount"].astype(float)
+    return out
+
+
+def fact_days(connection: Connection) -> list[date]:
+    """Every day that has any fact, for rebuilding rollups after the org or roster changed."""
+    days: set[date] = set()
+    for table, column in (
+        (fact_staff_day, fact_staff_day.c.day),
+        (fact_conversion, fact_conversion.c.day),
+        (fact_contact, fact_contact.c.added_on),
+    ):
+        days.update(row[0] for row in connection.execute(select(column).distinct()))
+    return sorted(days)
+
+
+def runs_awaiting_rollup(connection: Connection) -> pd.DataFrame:
+    """Runs whose facts landed but whose rollups were not rebuilt (a crash in between)."""
+    statement = select(etl_run.c.id, etl_run.c.first_day, etl_run.c.last_day).where(
+        etl_run.c.status == "loaded"
+    )
+    return frame(connection, statement)
+
+
+def source_freshness(engine: Engine, *, today: date) -> pd.DataFrame:
+    """Per source: the last successful load, the newest day it covers and how late it is."""
+    r = etl_run.c
+    ok = r.status == "ok"
+    statement = (
+        select(
+            r.source,
+            func.count().label("runs"),
+            func.sum(case((ok, 1), else_=0)).label("ok_runs"),
+            func.max(case((ok, r.finished_at))).label("last_loaded_at"),
+            func.max(case((ok, r.last_day))).label("newest_day"),
+            func.sum(r.rows_loaded).label("rows_loaded"),
+            func.sum(r.rows_rejected).label("rows_rejected"),
+        )
+        .group_by(r.source)
+        .order_by(r.source)
+    )
+    with engine.connect() as connection:
+        out = frame(connection, statement)
+    out["days_behind"] = [
+        (today - day).days if isinstance(day, date) else None for day in out["newest_day"]
+    ]
+    return out
+
+
+def rollup_days(connection: Connection) -> list[date]:
+    return [row[0] for row in connection.execute(select(rollup_day.c.day).distinct().order_by(rollup_day.c.day))]
+
+
+def latest_rollup_day(engine: Engine) -> date | None:
+    with engine.connect() as connection:
+        return connection.execute(select(func.max(rollup_day.c.day))).scalar()
+

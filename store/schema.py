@@ -1,0 +1,283 @@
+"""The tables of the store (SQLAlchemy Core).
+
+Conventions that matter for correctness:
+- History (SCD type 2): `org_unit` and `staff` keep one row per version; `valid_to` is the
+  first day a version no longer holds (NULL = still valid). Facts carry the staff member
+  only; the outlet is the one the roster had on the fact's own day (resolved when rollups
+  are built), so a transfer never moves history and a retroactive roster fix is one truth.
+- `fact_staff_day` keeps the WeCom field names as column names; a missing WeCom value
+  (reply_percentage on a day without chats) is NULL, never 0.
+- `rollup_day` holds additive components only (see docs/rollup.md).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+CODE = String(32)
+DIM = String(16)
+
+org_unit = Table(
+    "org_unit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("code", CODE, nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("name_en", String(100), nullable=False, server_default=""),
+    Column("level", DIM, nullable=False),
+    Column("parent_code", CODE),
+    Column("wecom_dept_id", BigInteger),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_to", Date),
+    Column("merged_into", CODE),
+    UniqueConstraint("code", "valid_from"),
+    Index("ix_org_unit_parent", "parent_code"),
+    Index("ix_org_unit_level", "level"),
+)
+
+staff = Table(
+    "staff",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("staff_id", CODE, nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("outlet_code", CODE, nullable=False),
+    Column("role", String(24), nullable=False),
+    Column("wecom_status", SmallInteger, nullable=False),
+    Column("contact_enabled", Boolean, nullable=False),
+    Column("managed_customers", Integer, nullable=False, server_default="0"),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_to", Date),
+    UniqueConstraint("staff_id", "valid_from"),
+    Index("ix_staff_outlet", "outlet_code"),
+)
+
+_behaviour_counts = [
+    "chat_cnt",
+    "message_cnt",
+    "negative_feedback_cnt",
+    "new_apply_cnt",
+    "new_contact_cnt",
+]
+_group_stats = [
+    "new_chat_cnt",
+    "chat_total",
+    "chat_has_msg",
+    "new_member_cnt",
+    "member_total",
+    "member_has_msg",
+    "msg_total",
+]
+
+fact_staff_day = Table(
+    "fact_staff_day",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("staff_id", CODE, primary_key=True),
+    *[Column(name, Integer) for name in _behaviour_counts],
+    Column("reply_percentage", Float),
+    Column("avg_reply_time", Float),
+    *[Column(name, Integer) for name in _group_stats],
+    Column("tasks_assigned", Integer),
+    Column("tasks_done", Integer),
+    Column("intercepted_msgs", Integer),
+    Column("load_id", Integer),
+    Index("ix_fact_staff_day_staff", "staff_id", "day"),
+)
+
+fact_conversion = Table(
+    "fact_conversion",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("staff_id", CODE, primary_key=True),
+    Column("department", DIM, primary_key=True),
+    Column("kind", DIM, primary_key=True),
+    Column("segment", DIM, primary_key=True),
+    Column("product", DIM, primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("amount", Numeric(18, 2), nullable=False),
+    Column("load_id", Integer),
+)
+
+fact_contact = Table(
+    "fact_contact",
+    metadata,
+    Column("customer_key", String(64), primary_key=True),
+    Column("staff_id", CODE, primary_key=True),
+    Column("added_on", Date, nullable=False),
+    Column("removed_on", Date),
+    Column("first_chat_on", Date),
+    Column("segment", DIM, nullable=False),
+    Column("kind", DIM, nullable=False),
+    Column("load_id", Integer),
+    Index("ix_fact_contact_staff", "staff_id", "added_on"),
+    Index("ix_fact_contact_added", "added_on"),
+    Index("ix_fact_contact_removed", "removed_on"),
+    Index("ix_fact_contact_first_chat", "first_chat_on"),
+)
+
+BEHAVIOUR_COMPONENTS = [
+    "staff_cnt",
+    "contact_enabled_cnt",
+    "wecom_active_cnt",
+    "active_7d_cnt",
+    "managed_customers",
+    "reporting_staff_cnt",
+    *_behaviour_counts,
+    "reply_percentage_num",
+    "reply_percentage_den",
+    "avg_reply_time_num",
+    "avg_reply_time_den",
+    *_group_stats,
+    "tasks_assigned",
+    "tasks_done",
+    "intercepted_msgs",
+]
+CUSTOMER_COMPONENTS = ["contacts_added", "contacts_removed", "contacts_first_chat", "contacts_live"]
+CONVERSION_COMPONENTS = [
+    "card_cnt",
+    "account_cnt",
+    "funded_cnt",
+    "deposit_amount",
+    "wealth_cnt",
+    "wealth_amount",
+]
+_FLOAT_COMPONENTS = {
+    "reply_percentage_num",
+    "avg_reply_time_num",
+    "deposit_amount",
+    "wealth_amount",
+}
+COMPONENTS = BEHAVIOUR_COMPONENTS + CUSTOMER_COMPONENTS + CONVERSION_COMPONENTS
+
+rollup_day = Table(
+    "rollup_day",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("unit_code", CODE, primary_key=True),
+    Column("department", DIM, primary_key=True),
+    Column("kind", DIM, primary_key=True),
+    Column("segment", DIM, primary_key=True),
+    Column("level", DIM, nullable=False),
+    Column("parent_code", CODE),
+    *[
+        Column(name, Float if name in _FLOAT_COMPONENTS else BigInteger, nullable=False)
+        for name in COMPONENTS
+    ],
+    Index("ix_rollup_day_parent_day", "parent_code", "day"),
+    Index("ix_rollup_day_level_day", "level", "day"),
+)
+
+target = Table(
+    "target",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("period", String(10), nullable=False),
+    Column("unit_code", CODE, nullable=False),
+    Column("department", DIM, nullable=False),
+    Column("kpi", String(40), nullable=False),
+    Column("kind", DIM, nullable=False),
+    Column("segment", DIM, nullable=False),
+    Column("value", Numeric(20, 2), nullable=False),
+    Column("version", Integer, nullable=False, server_default="1"),
+    Column("status", DIM, nullable=False, server_default="draft"),
+    Column("locked", Boolean, nullable=False, server_default=false()),
+    Column("updated_by", String(64), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("period", "unit_code", "department", "kpi", "kind", "segment"),
+    Index("ix_target_period_unit", "period", "unit_code"),
+)
+
+target_audit = Table(
+    "target_audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("target_id", Integer, ForeignKey("target.id"), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("by", String(64), nullable=False),
+    Column("action", DIM, nullable=False),
+    Column("old_value", Numeric(20, 2)),
+    Column("new_value", Numeric(20, 2)),
+    Column("old_status", DIM),
+    Column("new_status", DIM),
+    Column("version", Integer, nullable=False),
+    Column("reason", Text, nullable=False),
+    Index("ix_target_audit_target", "target_id"),
+)
+
+etl_run = Table(
+    "etl_run",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", String(32), nullable=False),
+    Column("file", Text, nullable=False),
+    Column("checksum", String(64), nullable=False),
+    Column("status", DIM, nullable=False),
+    Column("rows_in", Integer, nullable=False, server_default="0"),
+    Column("rows_loaded", Integer, nullable=False, server_default="0"),
+    Column("rows_rejected", Integer, nullable=False, server_default="0"),
+    Column("first_day", Date),
+    Column("last_day", Date),
+    Column("message", Text),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Index("ix_etl_run_source", "source", "started_at"),
+    Index("ix_etl_run_checksum", "checksum"),
+)
+
+etl_reject = Table(
+    "etl_reject",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", Integer, ForeignKey("etl_run.id"), nullable=False),
+    Column("file", Text, nullable=False),
+    Column("line", Integer),
+    Column("column", String(64)),
+    Column("reason", Text, nullable=False),
+    Column("raw", Text),
+    Index("ix_etl_reject_run", "run_id"),
+)
+
+app_user = Table(
+    "app_user",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("login", String(64), nullable=False, unique=True),
+    Column("display_name", String(100), nullable=False),
+    Column("email", String(254)),
+    Column("password_hash", Text),
+    Column("role", String(24), nullable=False),
+    Column("scope_code", CODE, nullable=False),
+    Column("department", DIM),
+    Column("disabled", Boolean, nullable=False, server_default=false()),
+    Column("failed_logins", Integer, nullable=False, server_default="0"),
+    Column("locked_until", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,109 @@
+"""Writes: load runs, rejects, dimension histories, facts and rollups.
+
+Every function takes an open connection (the caller owns the transaction, so that one file's
+rows for a day land together or not at all) or the engine for run bookkeeping, which must
+survive the failure of the load it records.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timezone
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from store.schema import etl_reject, etl_run
+
+BATCH = 20_000
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def records(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict]:
+    """Rows as dicts of plain Python values; NaN/NA/NaT become None (SQL NULL)."""
+    out = frame[list(columns)].astype(object).to_dict("records")
+    for row in out:
+        for key, value in row.items():
+            if value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+                row[key] = None
+            elif hasattr(value, "item"):  # numpy scalar
+                row[key] = value.item()
+    return out
+
+
+def _batches(rows: list[dict]) -> Iterable[list[dict]]:
+    for start in range(0, len(rows), BATCH):
+        yield rows[start : start + BATCH]
+
+
+def insert_rows(connection: Connection, table: Table, frame: pd.DataFrame) -> int:
+    rows = records(frame, [c for c in frame.columns if c in table.c])
+    for batch in _batches(rows):
+        connection.execute(insert(table), batch)
+    return len(rows)
+
+
+def upsert_rows(
+    connection: Connection, table: Table, frame: pd.DataFrame, *, keys: Sequence[str]
+) -> int:
+    """Insert rows, replacing the listed columns of rows whose key already exists."""
+    columns = [c for c in frame.columns if c in table.c]
+    rows = records(frame, columns)
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    for batch in _batches(rows):
+        statement = dialect.insert(table)
+        updates = {name: statement.excluded[name] for name in columns if name not in keys}
+        connection.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=updates), batch)
+    return len(rows)
+
+
+def delete_days(connection: Connection, table: Table, days: Sequence[date]) -> None:
+    connection.execute(delete(table).where(table.c.day.in_(list(days))))
+
+
+def replace_all(connection: Connection, table: Table, frame: pd.DataFrame) -> int:
+    """Replace a whole table (full-history deliveries of the org and the roster)."""
+    connection.execute(delete(table))
+    return insert_rows(connection, table, frame)
+
+
+def start_run(engine: Engine, *, source: str, file: str, checksum: str) -> int:
+    with engine.begin() as connection:
+        result = connection.execute(
+            insert(etl_run).values(
+                source=source, file=file, checksum=checksum, status="running", started_at=now()
+            )
+        )
+        return int(result.inserted_primary_key[0])
+
+
+def finish_run(engine: Engine, run_id: int, **values: object) -> None:
+    """Record the outcome of a run (status, counts, days, message)."""
+    with engine.begin() as connection:
+        connection.execute(update(etl_run).where(etl_run.c.id == run_id).values(finished_at=now(), **values))
+
+
+def set_run_status(connection: Connection, run_ids: Sequence[int], status: str) -> None:
+    connection.execute(update(etl_run).where(etl_run.c.id.in_(list(run_ids))).values(status=status))
+
+
+def add_rejects(connection: Connection, run_id: int, file: str, rejects: list[dict]) -> None:
+    if rejects:
+        connection.execute(insert(etl_reject), [{"run_id": run_id, "file": file, **r} for r in rejects])
+
+
+def loaded_checksum(engine: Engine, *, source: str, checksum: str) -> bool:
+    """Whether a file with these exact bytes was already loaded successfully."""
+    with engine.connect() as connection:
+        found = connection.execute(
+            select(etl_run.c.id)
+            .where(etl_run.c.source == source, etl_run.c.checksum == checksum)
+            .where(etl_run.c.status.in_(["ok", "loaded"]))
+            .limit(1)
+        ).first()
+    return found is not None

@@ -1,0 +1,100 @@
+"""Shared fixtures. They build on each other:
+
+    sqlite_template (session) -> sqlite_engine (per test, a copy of a migrated empty file)
+    pg_schema (session, fresh schema)  -> pg_engine (per test, tables truncated)
+    engine: parametrised over both backends, so a store test runs on SQLite and PostgreSQL.
+
+Outside CI, PostgreSQL tests skip with a one-line reason when the server is unreachable;
+under CI=true they fail instead (a skip there would hide a broken promise).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from store.engine import make_engine
+from store.migrate import upgrade
+from store.schema import metadata
+
+PG_URL = os.environ.get("CASCADE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _pg_unavailable_reason() -> str | None:
+    try:
+        engine = sa.create_engine(PG_URL, connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+        engine.dispose()
+    except Exception as exc:  # any failure to connect means: no server for us
+        return f"PostgreSQL unreachable at {PG_URL}: {type(exc).__name__}"
+    return None
+
+
+def require_or_skip(reason: str | None) -> None:
+    if reason is None:
+        return
+    if IN_CI:
+        pytest.fail(f"CI requires this test to run: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def sqlite_engine(sqlite_template: Path, tmp_path: Path) -> Iterator[sa.Engine]:
+    path = tmp_path / "cascade.db"
+    shutil.copy(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_schema() -> Iterator[str]:
+    require_or_skip(_pg_unavailable_reason())
+    schema = f"cascade_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(PG_URL)
+    with admin.begin() as connection:
+        connection.execute(sa.schema.CreateSchema(schema))
+    upgrade(_pg_engine_for(schema))
+    yield schema
+    with admin.begin() as connection:
+        connection.execute(sa.schema.DropSchema(schema, cascade=True))
+    admin.dispose()
+
+
+def _pg_engine_for(schema: str) -> sa.Engine:
+    return sa.create_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+
+
+@pytest.fixture
+def pg_engine(pg_schema: str) -> Iterator[sa.Engine]:
+    engine = _pg_engine_for(pg_schema)
+    with engine.begin() as connection:
+        for table in reversed(metadata.sorted_tables):
+            connection.execute(table.delete())
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest) -> sa.Engine:
+    """A migrated, empty store on each backend."""
+    return request.getfixturevalue(f"{request.param}_engine")
