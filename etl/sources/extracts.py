@@ -98,7 +98,7 @@ def parse_extract(path: Path, source: str) -> Parsed:
     if source == "contacts":
         rows = validated.rows
         for later in ("removed_on", "first_chat_on"):
-            before = rows[later].notna() & (rows[later] < rows["added_on"])
+            before = pd.to_datetime(rows[later]) < pd.to_datetime(rows["added_on"])
             reject_where(
                 validated,
                 before,
