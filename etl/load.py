@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import Engine
 from tqdm import tqdm
 
 from etl import files, rollups, writers
 from etl.files import SourceError
 from store import read, write
+from store.engine import Engine
 
 
 @dataclass

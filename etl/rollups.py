@@ -11,11 +11,11 @@ from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 
 import pandas as pd
-from sqlalchemy import Engine
 from tqdm import tqdm
 
 from kpi import rollup as r
 from store import read, write
+from store.engine import Engine
 from store.schema import COMPONENTS, rollup_day
 
 WINDOW_DAYS = 7

@@ -16,13 +16,13 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Engine, Table, update
 
 from etl import conform
 from etl.sources import wecom
 from etl.sources.extracts import parse_extract
 from etl.validate import Validated
 from store import read, write
+from store.engine import Engine, Table
 from store.schema import fact_contact, fact_conversion, fact_staff_day, org_unit, staff
 
 VERSION_KEYS = {"org_units": ["code", "valid_from"], "staff_roster": ["staff_id", "valid_from"]}
@@ -100,9 +100,7 @@ def _write_by_day(
     for day, day_rows in rows.groupby("day", sort=True):
         with engine.begin() as connection:
             if clear:
-                connection.execute(
-                    update(fact_staff_day).where(fact_staff_day.c.day == day).values({c: None for c in clear})
-                )
+                write.clear_columns(connection, fact_staff_day, day=day, columns=clear)
             loaded += write.upsert_rows(connection, fact_staff_day, day_rows.assign(load_id=run_id), keys=["day", "staff_id"])
     return loaded
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Table, create_engine, event
 from sqlalchemy.engine import make_url
 
 from store.settings import get_settings
+
+__all__ = ["Engine", "Table", "is_sqlite", "make_engine", "normalise_url"]  # types for callers
 
 
 def normalise_url(url: str) -> str:

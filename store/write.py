@@ -66,6 +66,11 @@ def delete_days(connection: Connection, table: Table, days: Sequence[date]) -> N
     connection.execute(delete(table).where(table.c.day.in_(list(days))))
 
 
+def clear_columns(connection: Connection, table: Table, *, day: date, columns: Sequence[str]) -> None:
+    """Set `columns` to NULL for every row of `day` (a source re-delivering a whole day)."""
+    connection.execute(update(table).where(table.c.day == day).values({c: None for c in columns}))
+
+
 def replace_all(connection: Connection, table: Table, frame: pd.DataFrame) -> int:
     """Replace a whole table (full-history deliveries of the org and the roster)."""
     connection.execute(delete(table))

@@ -3,6 +3,7 @@
     sqlite_template (session) -> sqlite_engine (per test, a copy of a migrated empty file)
     pg_schema (session, fresh schema)  -> pg_engine (per test, tables truncated)
     engine: parametrised over both backends, so a store test runs on SQLite and PostgreSQL.
+    tiny_bank (files in the real formats) -> tiny_sqlite_url (a SQLite store with it loaded)
 
 Outside CI, PostgreSQL tests skip with a one-line reason when the server is unreachable;
 under CI=true they fail instead (a skip there would hide a broken promise).
@@ -19,12 +20,14 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from etl.load import load_paths
 from store.engine import make_engine
 from store.migrate import upgrade
 from store.schema import metadata
+from needs import require_or_skip
+from tiny_bank import write_tiny_bank
 
 PG_URL = os.environ.get("CASCADE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 def _pg_unavailable_reason() -> str | None:
@@ -36,14 +39,6 @@ def _pg_unavailable_reason() -> str | None:
     except Exception as exc:  # any failure to connect means: no server for us
         return f"PostgreSQL unreachable at {PG_URL}: {type(exc).__name__}"
     return None
-
-
-def require_or_skip(reason: str | None) -> None:
-    if reason is None:
-        return
-    if IN_CI:
-        pytest.fail(f"CI requires this test to run: {reason}")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
@@ -98,3 +93,20 @@ def pg_engine(pg_schema: str) -> Iterator[sa.Engine]:
 def engine(request: pytest.FixtureRequest) -> sa.Engine:
     """A migrated, empty store on each backend."""
     return request.getfixturevalue(f"{request.param}_engine")
+
+
+@pytest.fixture
+def tiny_bank(tmp_path: Path) -> Path:
+    return write_tiny_bank(tmp_path / "inbox")
+
+
+@pytest.fixture(scope="session")
+def tiny_sqlite_url(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> str:
+    """A SQLite store holding the tiny bank, loaded once per session: treat it as read-only."""
+    folder = tmp_path_factory.mktemp("tiny")
+    shutil.copy(sqlite_template, folder / "cascade.db")
+    url = f"sqlite:///{folder / 'cascade.db'}"
+    engine = make_engine(url)
+    load_paths(engine, [write_tiny_bank(folder / "inbox")])
+    engine.dispose()
+    return url

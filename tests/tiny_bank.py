@@ -11,8 +11,6 @@ import json
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-import pytest
-
 CHINA = timezone(timedelta(hours=8))
 DAYS = [date(2026, 9, 1), date(2026, 9, 2), date(2026, 9, 3)]
 
@@ -82,10 +80,8 @@ def write_jsonl(path: Path, exchanges: list[dict]) -> None:
     path.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in exchanges), encoding="utf-8")
 
 
-@pytest.fixture
-def tiny_bank(tmp_path: Path) -> Path:
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
+def write_tiny_bank(inbox: Path) -> Path:
+    inbox.mkdir(parents=True, exist_ok=True)
     (inbox / "org_units_20260903.csv").write_bytes(ORG.encode("gb18030"))
     (inbox / "staff_roster_20260903.csv").write_bytes(b"\xef\xbb\xbf" + ROSTER.encode("utf-8"))
     for offset, day in enumerate(DAYS):

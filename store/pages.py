@@ -1,0 +1,109 @@
+"""The read API of the dashboard. Every read takes the caller's scope.
+
+Row-level security lives here, not in the pages: a read for a unit outside the caller's
+subtree raises `OutOfScope` instead of returning rows, so a tampered link cannot show them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Engine, and_, func, or_, select
+
+from store.read import frame
+from store.schema import org_unit, rollup_day
+
+GRAIN_ALL = "all"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a caller may see: a subtree of the org (and, for some roles, a department)."""
+
+    unit_code: str = "HO"
+    department: str | None = None
+
+
+class OutOfScope(PermissionError):
+    def __init__(self, code: str, scope: Scope) -> None:
+        super().__init__(f"unit {code} is outside the scope {scope.unit_code}")
+        self.code = code
+
+
+def data_period(engine: Engine) -> tuple[date, date] | None:
+    """The first and last day that have rollups."""
+    with engine.connect() as connection:
+        first, last = connection.execute(select(func.min(rollup_day.c.day), func.max(rollup_day.c.day))).one()
+    return (first, last) if first is not None else None
+
+
+def _valid_on(day: date):  # noqa: ANN202 - a SQL expression
+    return and_(org_unit.c.valid_from <= day, or_(org_unit.c.valid_to.is_(None), org_unit.c.valid_to > day))
+
+
+def units_on(engine: Engine, *, day: date) -> pd.DataFrame:
+    """The org units (code, name, name_en, level, parent_code) as they stood on `day`."""
+    u = org_unit.c
+    statement = select(u.code, u.name, u.name_en, u.level, u.parent_code).where(_valid_on(day))
+    with engine.connect() as connection:
+        return frame(connection, statement.order_by(u.code))
+
+
+def lineage(engine: Engine, *, scope: Scope, code: str, day: date) -> pd.DataFrame:
+    """The path from the caller's scope root down to `code` (for breadcrumbs).
+
+    Raises OutOfScope when `code` is not in the caller's subtree (or does not exist)."""
+    units = units_on(engine, day=day).set_index("code")
+    path, current = [], code
+    while current in units.index:
+        path.append(current)
+        if current == scope.unit_code:
+            return units.loc[list(reversed(path))].reset_index()
+        current = units.at[current, "parent_code"]
+    raise OutOfScope(code, scope)
+
+
+def child_rollups(
+    engine: Engine, *, scope: Scope, parent_code: str, start: date, end: date, grain: str = "behaviour"
+) -> pd.DataFrame:
+    """Rollup rows of the children of `parent_code` over [start, end], with the children's
+    names as they stood on `end`. `grain` is behaviour, customer or conversion."""
+    lineage(engine, scope=scope, code=parent_code, day=end)  # refuse anything outside scope
+    r = rollup_day.c
+    statement = select(rollup_day).where(r.parent_code == parent_code, r.day.between(start, end))
+    statement = statement.where(*_grain_filter(grain, scope))
+    with engine.connect() as connection:
+        rows = frame(connection, statement)
+    return rows.merge(last_names(engine, day=end), on="unit_code", how="left")
+
+
+def last_names(engine: Engine, *, day: date) -> pd.DataFrame:
+    """Each unit's name in its latest version begun by `day` (units merged away keep theirs)."""
+    u = org_unit.c
+    statement = select(u.code.label("unit_code"), u.name, u.name_en, u.valid_from).where(u.valid_from <= day)
+    with engine.connect() as connection:
+        names = frame(connection, statement.order_by(u.code, u.valid_from))
+    return names.drop_duplicates("unit_code", keep="last").drop(columns="valid_from")
+
+
+def unit_rollups(engine: Engine, *, scope: Scope, code: str, start: date, end: date, grain: str = "behaviour") -> pd.DataFrame:
+    """Rollup rows of one unit over [start, end]."""
+    lineage(engine, scope=scope, code=code, day=end)
+    r = rollup_day.c
+    statement = select(rollup_day).where(r.unit_code == code, r.day.between(start, end), *_grain_filter(grain, scope))
+    with engine.connect() as connection:
+        return frame(connection, statement)
+
+
+def _grain_filter(grain: str, scope: Scope) -> list:
+    r = rollup_day.c
+    if grain == "behaviour":
+        return [r.department == GRAIN_ALL, r.kind == GRAIN_ALL]
+    if grain == "customer":
+        return [r.department == GRAIN_ALL, r.kind != GRAIN_ALL]
+    conditions = [r.department != GRAIN_ALL]
+    if scope.department:
+        conditions.append(r.department == scope.department)
+    return conditions

@@ -1,0 +1,91 @@
+"""The overview page on the tiny bank, run headless with Streamlit's AppTest."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from kpi.metrics import compute_metrics
+from store import pages
+from store.engine import make_engine
+from store.settings import get_settings
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
+
+
+@pytest.fixture
+def app(tiny_sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+    monkeypatch.setenv("DATABASE_URL", tiny_sqlite_url)
+    get_settings.cache_clear()
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield AppTest.from_file(APP, default_timeout=30)
+    get_settings.cache_clear()
+
+
+def metric_values(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_overview_shows_head_office_adoption_in_chinese(app: AppTest) -> None:
+    app.run()
+    assert not app.exception
+    assert app.title[0].value == "推广总览：员工开通与活跃"
+    values = metric_values(app)
+    assert values["在册员工"] == "3"
+    assert values["客户联系开通率"] == "66.7%"  # 2 of 3 staff enabled on the period's last day
+    assert values["期间新增客户"] == "21"
+
+
+def test_numbers_on_the_page_equal_the_kpi_engine(app: AppTest, tiny_sqlite_url: str) -> None:
+    app.query_params["unit"] = "GD01"
+    app.run()
+    engine = make_engine(tiny_sqlite_url)
+    start, end = date(2026, 9, 1), date(2026, 9, 3)
+    rows = pages.unit_rollups(engine, scope=pages.Scope("HO"), code="GD01", start=start, end=end)
+    expected = compute_metrics(
+        rows, metrics=["active_staff_rate", "new_contact_cnt"], period_start=start, period_end=end
+    ).iloc[0]
+    values = metric_values(app)
+    assert values["近7日活跃率"] == f"{expected['active_staff_rate']:.1%}"
+    assert values["期间新增客户"] == f"{expected['new_contact_cnt']:,.0f}"
+    table = app.dataframe[0].value.set_index("代码")
+    # GD01002 merged into GD01001 on the period's last day: its flows stay where they
+    # happened, and its period-end snapshot is empty, so children add up to the parent.
+    assert table.loc["GD01002", "新增客户"] == 4
+    assert table.loc["GD01002", "在册员工"] == 0
+    assert table.loc["GD01001", "在册员工"] == 3
+    assert table["新增客户"].sum() == expected["new_contact_cnt"]
+
+
+def test_drill_path_lives_in_the_url(app: AppTest) -> None:
+    app.query_params["unit"] = "GD"
+    app.run()
+    assert [b.label for b in app.button] == ["总行"]  # breadcrumb: the level above is a button
+    app.selectbox(key="drill-GD").set_value("GD01").run()
+    assert app.query_params["unit"] == "GD01"
+    assert [b.label for b in app.button] == ["总行", "广东省分行"]
+    assert app.dataframe[0].value["代码"].tolist() == ["GD01001", "GD01002"]
+    app.button(key="crumb-GD").click().run()  # back up one level
+    assert app.query_params["unit"] == "GD"
+
+
+def test_english_switch_changes_every_label(app: AppTest) -> None:
+    app.run()
+    app.radio(key="language_choice").set_value("en").run()
+    assert app.title[0].value == "Rollout overview: staff enabled and active"
+    assert "Contact-enabled rate" in metric_values(app)
+    assert "Unit" in app.dataframe[0].value.columns
+
+
+def test_a_unit_outside_the_bank_is_refused_not_shown(app: AppTest) -> None:
+    app.query_params["unit"] = "XX99"
+    app.run()
+    assert not app.exception
+    assert any("XX99" in w.value for w in app.warning)
+    assert metric_values(app)["在册员工"] == "3"  # back at the scope's root
