@@ -33,6 +33,7 @@ class FileResult:
     rows_in: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
+    rows_superseded: int = 0
     message: str = ""
 
 
@@ -48,7 +49,7 @@ class LoadSummary:
 
     def lines(self) -> list[str]:
         """One line per source with its counts, then one per failed or ignored file."""
-        totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+        totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
         for result in self.results:
             if result.status == "ignored":
                 continue
@@ -58,11 +59,14 @@ class LoadSummary:
             row[2] += result.rows_in
             row[3] += result.rows_loaded
             row[4] += result.rows_rejected
-        out = [f"{'source':<16}{'files':>7}{'skipped':>9}{'rows in':>11}{'loaded':>11}{'rejected':>10}"]
+            row[5] += result.rows_superseded
+        # rows in: lines of an extract, exchanges of a WeCom log (one exchange may carry many
+        # staff-day rows); superseded: rows replaced by a later row for the same key in the file.
+        header = ("source", "files", "skipped", "rows in", "loaded", "rejected", "superseded")
+        out = ["{:<16}{:>7}{:>9}{:>11}{:>11}{:>10}{:>12}".format(*header)]
         for source in files.SOURCE_ORDER:
             if source in totals:
-                n, skipped, rows_in, loaded, rejected = totals[source]
-                out.append(f"{source:<16}{n:>7}{skipped:>9}{rows_in:>11}{loaded:>11}{rejected:>10}")
+                out.append("{:<16}{:>7}{:>9}{:>11}{:>11}{:>10}{:>12}".format(source, *totals[source]))
         out.append(f"rollups: {self.rollup_rows} rows rebuilt for {self.rollup_days} day(s)")
         out += [f"FAILED {r.path.name}: {r.message}" for r in self.failed]
         out += [f"ignored {r.path.name}: {r.message}" for r in self.results if r.status == "ignored"]
@@ -83,6 +87,7 @@ def load_paths(engine: Engine, paths: list[Path], *, force: bool = False, progre
     summary = LoadSummary()
     touched: set[date] = set(_recover_interrupted(engine))
     routed = discover(paths)
+    history = writers.Histories.read(engine)
     bar = tqdm(routed, desc="files", unit="file", disable=not progress)
     for source, path in bar:
         bar.set_postfix_str(path.name)
@@ -90,7 +95,7 @@ def load_paths(engine: Engine, paths: list[Path], *, force: bool = False, progre
             why = "name matches no source" if source is None else f"no loader for {source} yet"
             summary.results.append(FileResult(path, source or "", "ignored", message=why))
             continue
-        result, days = load_file(engine, source, path, force=force)
+        result, days = load_file(engine, source, path, history, force=force)
         summary.results.append(result)
         touched.update(days)
     bar.close()
@@ -102,14 +107,16 @@ def load_paths(engine: Engine, paths: list[Path], *, force: bool = False, progre
     return summary
 
 
-def load_file(engine: Engine, source: str, path: Path, *, force: bool = False) -> tuple[FileResult, set[date]]:
+def load_file(
+    engine: Engine, source: str, path: Path, history: writers.Histories, *, force: bool = False
+) -> tuple[FileResult, set[date]]:
     """Load one file; return its result and the days whose rollups it changed."""
     digest = files.checksum(path)
-    if not force and write.loaded_checksum(engine, source=source, checksum=digest):
+    if not force and write.loaded_checksum(engine, source=source, name=path.name, checksum=digest):
         return FileResult(path, source, "skipped", message="already loaded"), set()
     run_id = write.start_run(engine, source=source, file=str(path), checksum=digest)
     try:
-        outcome = writers.WRITERS[source](engine, run_id, path)
+        outcome = writers.WRITERS[source](engine, run_id, path, history)
     except SourceError as problem:
         write.finish_run(engine, run_id, status="failed", message=str(problem))
         return FileResult(path, source, "failed", message=str(problem)), set()
@@ -127,7 +134,9 @@ def load_file(engine: Engine, source: str, path: Path, *, force: bool = False) -
         first_day=days[0] if days else None,
         last_day=days[-1] if days else None,
     )
-    result = FileResult(path, source, "ok", outcome.rows_in, outcome.rows_loaded, outcome.rows_rejected)
+    result = FileResult(
+        path, source, "ok", outcome.rows_in, outcome.rows_loaded, outcome.rows_rejected, outcome.rows_superseded
+    )
     return result, outcome.touched
 
 

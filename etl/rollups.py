@@ -18,7 +18,7 @@ from store import read, write
 from store.engine import Engine
 from store.schema import COMPONENTS, rollup_day
 
-WINDOW_DAYS = 7
+WINDOW_DAYS = 14
 ACTIVE_DAYS = 7
 
 
@@ -43,15 +43,33 @@ def rebuild(engine: Engine, days: Iterable[date], *, progress: bool = False) -> 
         org = read.org_history(connection)
         staff = read.staff_history(connection)
     written = 0
+    chains = ChainCache(org)
     bar = tqdm(total=len(days), desc="rollups", unit="day", disable=not progress)
     for window in windows(days):
-        written += _rebuild_window(engine, window, org, staff)
+        written += _rebuild_window(engine, window, org, staff, chains)
         bar.update(len(window))
     bar.close()
     return written
 
 
-def _rebuild_window(engine: Engine, window: list[date], org: pd.DataFrame, staff: pd.DataFrame) -> int:
+class ChainCache:
+    """Outlet → ancestor chains per day, recomputed only when the set of org versions valid
+    that day changes (a reorganisation), not for every day."""
+
+    def __init__(self, org: pd.DataFrame) -> None:
+        self.org = org
+        self.cache: dict[tuple, pd.DataFrame] = {}
+
+    def on(self, day: date) -> pd.DataFrame:
+        key = (tuple(r.versions_on(self.org, day).index), tuple(r.survivors(self.org, day).items()))
+        if key not in self.cache:
+            self.cache[key] = r.unit_chains(self.org, day)
+        return self.cache[key]
+
+
+def _rebuild_window(
+    engine: Engine, window: list[date], org: pd.DataFrame, staff: pd.DataFrame, chains: ChainCache
+) -> int:
     start, end = window[0], window[-1]
     with engine.connect() as connection:
         behaviour = read.staff_day_facts(connection, start=start - timedelta(days=ACTIVE_DAYS - 1), end=end)
@@ -65,7 +83,7 @@ def _rebuild_window(engine: Engine, window: list[date], org: pd.DataFrame, staff
     for day in window:
         added, removed, first = (_series(events[e][events[e]["day"] == day], "n") for e in events)
         live = r.advance_live(live, added, removed)
-        rows = _day_rollup(day, org, staff, behaviour, conversions, (live, added, removed, first))
+        rows = _day_rollup(day, org, staff, behaviour, conversions, (live, added, removed, first), chains.on(day))
         with engine.begin() as connection:
             write.delete_days(connection, rollup_day, [day])
             written += write.insert_rows(connection, rollup_day, rows)
@@ -79,6 +97,7 @@ def _day_rollup(
     behaviour: pd.DataFrame,
     conversions: pd.DataFrame,
     contacts: tuple[pd.Series, pd.Series, pd.Series, pd.Series],
+    chains: pd.DataFrame,
 ) -> pd.DataFrame:
     roster = r.staff_on(staff, org, day)
     week = behaviour[(behaviour["day"] > day - timedelta(days=ACTIVE_DAYS)) & (behaviour["day"] <= day)]
@@ -91,7 +110,7 @@ def _day_rollup(
     ]
     staff_level = pd.concat([p for p in parts if not p.empty], ignore_index=True)
     staff_level[COMPONENTS] = staff_level.reindex(columns=COMPONENTS).fillna(0)
-    rows = r.roll_up(staff_level[["staff_id", *r.DIMENSIONS, *COMPONENTS]], roster, r.unit_chains(org, day))
+    rows = r.roll_up(staff_level[["staff_id", *r.DIMENSIONS, *COMPONENTS]], roster, chains)
     return rows.assign(day=day)
 
 

@@ -33,32 +33,45 @@ class Outcome:
     rows_in: int
     rows_loaded: int
     rows_rejected: int
+    rows_superseded: int = 0  # rows replaced by a later row for the same key in the file
     days: set[date] = field(default_factory=set)  # days the file's data covers
     touched: set[date] = field(default_factory=set)  # days whose rollups must be rebuilt
 
 
-def _histories(engine: Engine) -> tuple[pd.DataFrame, pd.DataFrame]:
-    with engine.connect() as connection:
-        return read.org_history(connection), read.staff_history(connection)
+@dataclass
+class Histories:
+    """The org and roster histories facts are conformed against, read once per load and
+    re-read only after a dimension file replaced them."""
+
+    org: pd.DataFrame
+    staff: pd.DataFrame
+
+    @classmethod
+    def read(cls, engine: Engine) -> Histories:
+        with engine.connect() as connection:
+            return cls(read.org_history(connection), read.staff_history(connection))
 
 
-def write_dimension(engine: Engine, run_id: int, path: Path, *, source: str, table: Table) -> Outcome:
+def write_dimension(engine: Engine, run_id: int, path: Path, history: Histories, *, source: str, table: Table) -> Outcome:
     parsed = parse_extract(path, source)
     validated = Validated(parsed.rows, parsed.rejects)
-    org, old = _histories(engine)
     if source == "org_units":
         conform.known_parents(validated)
-        old = org
+        old = history.org
     else:
-        conform.known_outlets(validated, org)
+        conform.known_outlets(validated, history.org)
+        old = history.staff
     rows = validated.rows.drop_duplicates(VERSION_KEYS[source], keep="last").drop(columns="line")
     with engine.begin() as connection:
         write.add_rejects(connection, run_id, str(path), validated.rejects)
         loaded = write.replace_all(connection, table, rows)
         fact_days = read.fact_days(connection)
+    fresh = Histories.read(engine)
+    history.org, history.staff = fresh.org, fresh.staff
     since = _first_changed_day(old, rows)
     touched = {d for d in fact_days if since is not None and d >= since}
-    return Outcome(parsed.rows_in, loaded, len(validated.rejects), set(), touched)
+    superseded = len(validated.rows) - len(rows)
+    return Outcome(parsed.rows_in, loaded, len(validated.rejects), superseded, touched=touched)
 
 
 def _first_changed_day(old: pd.DataFrame, new: pd.DataFrame) -> date | None:
@@ -72,7 +85,7 @@ def _first_changed_day(old: pd.DataFrame, new: pd.DataFrame) -> date | None:
     return bounds.min().date()
 
 
-def write_staff_day(engine: Engine, run_id: int, path: Path, *, source: str) -> Outcome:
+def write_staff_day(engine: Engine, run_id: int, path: Path, history: Histories, *, source: str) -> Outcome:
     """WeCom behaviour / group statistics, or tasks / interceptions, into fact_staff_day."""
     if source.startswith("wecom_"):
         apis = {wecom.BEHAVIOR_API} if source == "wecom_behavior" else {wecom.GROUP_API, wecom.GROUP_BY_DAY_API}
@@ -83,12 +96,13 @@ def write_staff_day(engine: Engine, run_id: int, path: Path, *, source: str) -> 
         keep = ["tasks_assigned", "tasks_done"] if source == "tasks" else ["intercepted_msgs"]
     validated = Validated(parsed.rows, parsed.rejects)
     if not validated.rows.empty:
-        conform.known_staff_on_day(validated, _histories(engine)[1], day_column="day")
+        conform.known_staff_on_day(validated, history.staff, day_column="day")
     rows = validated.rows.sort_values("line").drop_duplicates(["staff_id", "day"], keep="last")
     clear = None if source.startswith("wecom_") else keep  # whole-day replacement for extracts
     loaded = _write_by_day(engine, run_id, path, validated.rejects, rows[["staff_id", "day", *keep]], clear)
     days = set(rows["day"])
-    return Outcome(parsed.rows_in, loaded, len(validated.rejects), days, days)
+    superseded = len(validated.rows) - len(rows)
+    return Outcome(parsed.rows_in, loaded, len(validated.rejects), superseded, days, days)
 
 
 def _write_by_day(
@@ -105,10 +119,10 @@ def _write_by_day(
     return loaded
 
 
-def write_conversions(engine: Engine, run_id: int, path: Path) -> Outcome:
+def write_conversions(engine: Engine, run_id: int, path: Path, history: Histories) -> Outcome:
     parsed = parse_extract(path, "conversions")
     validated = Validated(parsed.rows, parsed.rejects)
-    conform.known_staff_on_day(validated, _histories(engine)[1], day_column="day")
+    conform.known_staff_on_day(validated, history.staff, day_column="day")
     keys = ["day", "staff_id", "department", "kind", "segment", "product"]
     duplicated = validated.rows.duplicated(keys, keep=False)
     from etl.validate import reject_where  # local: only conversions need the duplicate rule
@@ -124,13 +138,13 @@ def write_conversions(engine: Engine, run_id: int, path: Path) -> Outcome:
             write.delete_days(connection, fact_conversion, [day])
             loaded += write.insert_rows(connection, fact_conversion, day_rows.assign(load_id=run_id))
     days = set(rows["day"])
-    return Outcome(parsed.rows_in, loaded, len(validated.rejects), days, days)
+    return Outcome(parsed.rows_in, loaded, len(validated.rejects), 0, days, days)
 
 
-def write_contacts(engine: Engine, run_id: int, path: Path) -> Outcome:
+def write_contacts(engine: Engine, run_id: int, path: Path, history: Histories) -> Outcome:
     parsed = parse_extract(path, "contacts")
     validated = Validated(parsed.rows, parsed.rejects)
-    conform.known_staff_on_day(validated, _histories(engine)[1], day_column="added_on")
+    conform.known_staff_on_day(validated, history.staff, day_column="added_on")
     rows = validated.rows.sort_values("line").drop_duplicates(["customer_key", "staff_id"], keep="last")
     with engine.begin() as connection:
         write.add_rejects(connection, run_id, str(path), validated.rejects)
@@ -140,17 +154,18 @@ def write_contacts(engine: Engine, run_id: int, path: Path) -> Outcome:
     since = events.min() if len(events) else None
     # A relation changes the live snapshot of every day after its event, not just that day.
     touched = {d for d in fact_days if since is not None and d >= since}
-    return Outcome(parsed.rows_in, loaded, len(validated.rejects), set(events), touched)
+    superseded = len(validated.rows) - len(rows)
+    return Outcome(parsed.rows_in, loaded, len(validated.rejects), superseded, set(events), touched)
 
 
-Writer = Callable[[Engine, int, Path], Outcome]
+Writer = Callable[[Engine, int, Path, Histories], Outcome]
 WRITERS: dict[str, Writer] = {
-    "org_units": lambda e, r, p: write_dimension(e, r, p, source="org_units", table=org_unit),
-    "staff_roster": lambda e, r, p: write_dimension(e, r, p, source="staff_roster", table=staff),
+    "org_units": lambda e, r, p, h: write_dimension(e, r, p, h, source="org_units", table=org_unit),
+    "staff_roster": lambda e, r, p, h: write_dimension(e, r, p, h, source="staff_roster", table=staff),
     "contacts": write_contacts,
     "conversions": write_conversions,
-    "tasks": lambda e, r, p: write_staff_day(e, r, p, source="tasks"),
-    "interceptions": lambda e, r, p: write_staff_day(e, r, p, source="interceptions"),
-    "wecom_behavior": lambda e, r, p: write_staff_day(e, r, p, source="wecom_behavior"),
-    "wecom_groupchat": lambda e, r, p: write_staff_day(e, r, p, source="wecom_groupchat"),
+    "tasks": lambda e, r, p, h: write_staff_day(e, r, p, h, source="tasks"),
+    "interceptions": lambda e, r, p, h: write_staff_day(e, r, p, h, source="interceptions"),
+    "wecom_behavior": lambda e, r, p, h: write_staff_day(e, r, p, h, source="wecom_behavior"),
+    "wecom_groupchat": lambda e, r, p, h: write_staff_day(e, r, p, h, source="wecom_groupchat"),
 }

@@ -24,7 +24,8 @@ from store.schema import (
 
 def frame(connection: Connection, statement) -> pd.DataFrame:  # noqa: ANN001 - any Select
     result = connection.execute(statement)
-    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    # Plain tuples: pandas probes Row objects as mappings, which costs more than the query.
+    return pd.DataFrame([tuple(row) for row in result], columns=list(result.keys()))
 
 
 def org_history(connection: Connection) -> pd.DataFrame:

@@ -7,7 +7,6 @@ survive the failure of the load it records.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timezone
 
@@ -25,15 +24,11 @@ def now() -> datetime:
 
 
 def records(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict]:
-    """Rows as dicts of plain Python values; NaN/NA/NaT become None (SQL NULL)."""
-    out = frame[list(columns)].astype(object).to_dict("records")
-    for row in out:
-        for key, value in row.items():
-            if value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
-                row[key] = None
-            elif hasattr(value, "item"):  # numpy scalar
-                row[key] = value.item()
-    return out
+    """Rows as dicts of plain Python values; NaN/NA/NaT become None (SQL NULL).
+
+    Column-wise on purpose: a per-value Python loop dominated load time."""
+    values = {name: frame[name].astype(object).where(frame[name].notna(), None).tolist() for name in columns}
+    return [dict(zip(values, row, strict=True)) for row in zip(*values.values(), strict=True)]
 
 
 def _batches(rows: list[dict]) -> Iterable[list[dict]]:
@@ -102,12 +97,14 @@ def add_rejects(connection: Connection, run_id: int, file: str, rejects: list[di
         connection.execute(insert(etl_reject), [{"run_id": run_id, "file": file, **r} for r in rejects])
 
 
-def loaded_checksum(engine: Engine, *, source: str, checksum: str) -> bool:
-    """Whether a file with these exact bytes was already loaded successfully."""
+def loaded_checksum(engine: Engine, *, source: str, name: str, checksum: str) -> bool:
+    """Whether this file (same name, same bytes) was already loaded successfully. The name
+    counts too: two days' empty extracts have identical bytes but are different deliveries."""
     with engine.connect() as connection:
         found = connection.execute(
             select(etl_run.c.id)
             .where(etl_run.c.source == source, etl_run.c.checksum == checksum)
+            .where(etl_run.c.file.endswith(name, autoescape=True))
             .where(etl_run.c.status.in_(["ok", "loaded"]))
             .limit(1)
         ).first()

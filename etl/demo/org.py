@@ -118,7 +118,7 @@ def plan_reorg(org: Org, period: Period, rng: np.random.Generator, avoid_provinc
     street = np.array([not name.endswith("营业部") for name in org.outlet_name])
     street[[org.merged, org.survivor]] = False
     org.renamed = int(rng.choice(np.flatnonzero(street)))
-    org.rename_day = period.start + max(1, period.days // 3)
+    org.rename_day = period.start + period.days // 3
     org.new_name = org.outlet_name[org.renamed][:-2] + "社区支行"  # 'xx路支行' -> 'xx路社区支行'
     org.new_name_en = org.outlet_name_en[org.renamed].replace(" Sub-branch", " Community Sub-branch")
 

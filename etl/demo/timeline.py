@@ -74,6 +74,11 @@ class Period:
         return cls(start=last - days + 1, end=last, programme_start=last - max(days, 120) + 1)
 
 
+def later_days(period: Period, rng: np.random.Generator, size: int | None = None) -> np.ndarray:
+    """Random days after the first day of the period (the first day itself if it is the only one)."""
+    return rng.integers(min(period.start + 1, period.end), period.end + 1, size)
+
+
 def stat_time(day: int) -> int:
     """Unix seconds of 00:00 China time (UTC+8) on `day` (an ordinal)."""
     return (day - _UNIX_EPOCH) * 86_400 - CHINA_OFFSET_S
@@ -103,7 +108,7 @@ def is_workday(day: int) -> bool:
 
 
 def logistic(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -60.0, 60.0)))
 
 
 def logit_draw(rng: np.random.Generator, size: int) -> np.ndarray:

@@ -94,3 +94,30 @@ def test_loading_twice_changes_nothing(engine: sa.Engine, tiny_bank: Path) -> No
     assert table_hashes(engine) == first
     load_paths(engine, [tiny_bank], force=True)
     assert table_hashes(engine) == first
+
+
+def test_a_later_exchange_for_the_same_staff_and_day_wins(engine: sa.Engine, tiny_bank: Path) -> None:
+    from tiny_bank import DAYS, behaviour_exchange, write_jsonl
+
+    early_zeros = behaviour_exchange("GD01001001", DAYS[0], chats=0, contacts=0)
+    real = behaviour_exchange("GD01001001", DAYS[0], chats=7, contacts=4)
+    write_jsonl(tiny_bank / "wecom_behavior_20260904.jsonl", [early_zeros, real])
+    summary = load_paths(engine, [tiny_bank])
+    result = next(r for r in summary.results if r.path.name == "wecom_behavior_20260904.jsonl")
+    assert (result.rows_in, result.rows_loaded, result.rows_superseded) == (2, 1, 1)
+    with engine.connect() as connection:
+        chats = connection.execute(
+            sa.select(fact_staff_day.c.chat_cnt).where(
+                fact_staff_day.c.staff_id == "GD01001001", fact_staff_day.c.day == DAYS[0]
+            )
+        ).scalar()
+    assert chats == 7
+    assert rollups(engine, unit_code="HO", day=DAYS[0], kind="all")["chat_cnt"].sum() == 7
+
+
+def test_identical_empty_files_of_different_days_are_both_loaded(engine: sa.Engine, tiny_bank: Path) -> None:
+    for stamp in ("20260901", "20260902"):
+        (tiny_bank / f"interceptions_{stamp}.csv").write_text("day,staff_id,intercepted_msgs\n", encoding="utf-8")
+    summary = load_paths(engine, [tiny_bank])
+    statuses = {r.path.name: r.status for r in summary.results if r.source == "interceptions"}
+    assert statuses == {"interceptions_20260901.csv": "ok", "interceptions_20260902.csv": "ok"}
