@@ -79,14 +79,14 @@ staff = Table(
     Index("ix_staff_outlet", "outlet_code"),
 )
 
-_behaviour_counts = [
+WECOM_BEHAVIOUR_COUNTS = [  # WeCom get_user_behavior_data field names
     "chat_cnt",
     "message_cnt",
     "negative_feedback_cnt",
     "new_apply_cnt",
     "new_contact_cnt",
 ]
-_group_stats = [
+WECOM_GROUP_STATS = [  # WeCom groupchat/statistic field names
     "new_chat_cnt",
     "chat_total",
     "chat_has_msg",
@@ -101,10 +101,10 @@ fact_staff_day = Table(
     metadata,
     Column("day", Date, primary_key=True),
     Column("staff_id", CODE, primary_key=True),
-    *[Column(name, Integer) for name in _behaviour_counts],
+    *[Column(name, Integer) for name in WECOM_BEHAVIOUR_COUNTS],
     Column("reply_percentage", Float),
     Column("avg_reply_time", Float),
-    *[Column(name, Integer) for name in _group_stats],
+    *[Column(name, Integer) for name in WECOM_GROUP_STATS],
     Column("tasks_assigned", Integer),
     Column("tasks_done", Integer),
     Column("intercepted_msgs", Integer),
@@ -150,12 +150,12 @@ BEHAVIOUR_COMPONENTS = [
     "active_7d_cnt",
     "managed_customers",
     "reporting_staff_cnt",
-    *_behaviour_counts,
+    *WECOM_BEHAVIOUR_COUNTS,
     "reply_percentage_num",
     "reply_percentage_den",
     "avg_reply_time_num",
     "avg_reply_time_den",
-    *_group_stats,
+    *WECOM_GROUP_STATS,
     "tasks_assigned",
     "tasks_done",
     "intercepted_msgs",

@@ -21,29 +21,14 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, NonNegativeInt, ValidationError
 
 from etl.files import SourceError, decode
+from store.schema import WECOM_BEHAVIOUR_COUNTS, WECOM_GROUP_STATS
 
 CHINA = timezone(timedelta(hours=8))
 BEHAVIOR_API = "externalcontact/get_user_behavior_data"
 GROUP_API = "externalcontact/groupchat/statistic"
 GROUP_BY_DAY_API = "externalcontact/groupchat/statistic_group_by_day"
-BEHAVIOR_FIELDS = [
-    "chat_cnt",
-    "message_cnt",
-    "reply_percentage",
-    "avg_reply_time",
-    "negative_feedback_cnt",
-    "new_apply_cnt",
-    "new_contact_cnt",
-]
-GROUP_FIELDS = [
-    "new_chat_cnt",
-    "chat_total",
-    "chat_has_msg",
-    "new_member_cnt",
-    "member_total",
-    "member_has_msg",
-    "msg_total",
-]
+BEHAVIOR_FIELDS = [*WECOM_BEHAVIOUR_COUNTS, "reply_percentage", "avg_reply_time"]
+GROUP_FIELDS = WECOM_GROUP_STATS
 # Keys whose camelCase spelling is not a mechanical conversion.
 KEY_ALIASES = {"behavior_list": "behavior_data", "behavior_data_list": "behavior_data"}
 
