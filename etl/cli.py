@@ -96,3 +96,22 @@ def status(database_url: str) -> None:
         click.echo("no loads yet")
         return
     click.echo(frame.to_string(index=False))
+
+
+@cli.command()
+@click.option("--run", "run_id", type=int, default=None, help="Only this load run (see `status`).")
+@click.option("--limit", type=int, default=1000, show_default=True)
+@click.pass_obj
+def rejects(database_url: str, run_id: int | None, limit: int) -> None:
+    """List quarantined rows with file, line, column and reason.
+
+    Example: python -m etl rejects --run 12
+    """
+    from store.read import rejects as read_rejects
+
+    frame = read_rejects(make_engine(database_url), run_id=run_id, limit=limit)
+    if frame.empty:
+        click.echo("no rejected rows")
+        return
+    frame["file"] = frame["file"].map(lambda path: Path(path).name)
+    click.echo(frame.to_string(index=False))

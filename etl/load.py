@@ -141,7 +141,9 @@ def load_file(
 
 
 def _recover_interrupted(engine: Engine) -> list[date]:
-    """Days of runs that loaded facts but died before their rollups were rebuilt."""
+    """Finish what a killed loader left: its half-done files reload (their runs are marked
+    interrupted), and the days of runs that loaded facts but not rollups are rebuilt."""
+    write.mark_interrupted(engine)
     with engine.begin() as connection:
         pending = read.runs_awaiting_rollup(connection)
         read_days = read.fact_days(connection) if not pending.empty else []

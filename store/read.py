@@ -12,6 +12,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, case, func, or_, select
 
 from store.schema import (
+    etl_reject,
     etl_run,
     fact_contact,
     fact_conversion,
@@ -120,6 +121,20 @@ def source_freshness(engine: Engine, *, today: date) -> pd.DataFrame:
         (today - day).days if isinstance(day, date) else None for day in out["newest_day"]
     ]
     return out
+
+
+def rejects(engine: Engine, *, run_id: int | None = None, limit: int = 1000) -> pd.DataFrame:
+    """Quarantined rows: of one run, or of every file's latest run (so a reload does not
+    list the same bad row twice)."""
+    r, j = etl_run.c, etl_reject.c
+    statement = select(j.run_id, r.source, j.file, j.line, j.column, j.reason).join(etl_run, r.id == j.run_id)
+    if run_id is not None:
+        statement = statement.where(j.run_id == run_id)
+    else:
+        latest = select(func.max(r.id)).group_by(r.file).scalar_subquery()
+        statement = statement.where(j.run_id.in_(latest))
+    with engine.connect() as connection:
+        return frame(connection, statement.order_by(j.file, j.line).limit(limit))
 
 
 def rollup_days(connection: Connection) -> list[date]:

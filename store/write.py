@@ -88,6 +88,17 @@ def finish_run(engine: Engine, run_id: int, **values: object) -> None:
         connection.execute(update(etl_run).where(etl_run.c.id == run_id).values(finished_at=now(), **values))
 
 
+def mark_interrupted(engine: Engine) -> int:
+    """Runs still `running` belong to a loader that died: mark them, so their files reload.
+
+    Assumes one loader at a time (the inbox is loaded by one scheduled job)."""
+    with engine.begin() as connection:
+        result = connection.execute(
+            update(etl_run).where(etl_run.c.status == "running").values(status="interrupted", finished_at=now())
+        )
+        return result.rowcount
+
+
 def set_run_status(connection: Connection, run_ids: Sequence[int], status: str) -> None:
     connection.execute(update(etl_run).where(etl_run.c.id.in_(list(run_ids))).values(status=status))
 

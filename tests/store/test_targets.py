@@ -1,0 +1,66 @@
+"""Target versions: drafts, approval, reasons, audit, and edits that never overwrite silently."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from store.targets import Change, StaleEdit, TargetError, approve, audit_trail, import_targets, read_targets, save_changes
+
+
+def cells(*rows: tuple[str, str, float]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"period": "2026Q4", "unit_code": unit, "department": dept, "kpi": "account_cnt",
+             "kind": "incremental", "segment": "long_tail", "value": value}
+            for unit, dept, value in rows
+        ]
+    )
+
+
+@pytest.fixture
+def two_targets(engine: sa.Engine) -> pd.DataFrame:
+    import_targets(engine, cells=cells(("GD", "online", 1000), ("JS", "online", 800)), by="hq", reason="Q4 plan")
+    return read_targets(engine, period="2026Q4").set_index("unit_code")
+
+
+def test_import_creates_drafts_with_an_audit_row_each(engine: sa.Engine, two_targets: pd.DataFrame) -> None:
+    assert set(two_targets["status"]) == {"draft"} and set(two_targets["version"]) == {1}
+    trail = audit_trail(engine, target_id=int(two_targets.at["GD", "id"]))
+    assert list(trail["action"]) == ["create"] and trail.at[0, "reason"] == "Q4 plan"
+
+
+def test_an_identical_redelivery_changes_nothing(engine: sa.Engine, two_targets: pd.DataFrame) -> None:
+    counts = import_targets(engine, cells=cells(("GD", "online", 1000), ("JS", "online", 800)), by="hq", reason="again")
+    assert counts == {"inserted": 0, "updated": 0, "unchanged": 2}
+    assert len(audit_trail(engine, target_id=int(two_targets.at["GD", "id"]))) == 1
+
+
+def test_a_stale_edit_is_refused_naming_who_changed_it_and_nothing_is_lost(engine: sa.Engine, two_targets: pd.DataFrame) -> None:
+    gd, js = int(two_targets.at["GD", "id"]), int(two_targets.at["JS", "id"])
+    # Two people opened version 1. Wang saves first.
+    save_changes(engine, changes=[Change(gd, 1100, expected_version=1)], by="wang", reason="more staff")
+    with pytest.raises(StaleEdit, match="changed by wang at"):
+        save_changes(engine, changes=[Change(js, 900, 1), Change(gd, 1200, 1)], by="li", reason="stretch")
+    after = read_targets(engine, period="2026Q4").set_index("unit_code")
+    assert after.at["GD", "value"] == 1100 and after.at["GD", "version"] == 2  # wang's change kept
+    assert after.at["JS", "value"] == 800 and after.at["JS", "version"] == 1  # li's batch all or nothing
+
+
+def test_every_change_needs_a_reason(engine: sa.Engine, two_targets: pd.DataFrame) -> None:
+    with pytest.raises(TargetError, match="reason is required"):
+        save_changes(engine, changes=[Change(int(two_targets.at["GD", "id"]), 5, 1)], by="li", reason="  ")
+
+
+def test_approval_is_audited_and_a_later_edit_returns_the_target_to_draft(engine: sa.Engine, two_targets: pd.DataFrame) -> None:
+    gd = int(two_targets.at["GD", "id"])
+    approve(engine, versions={gd: 1}, by="director", reason="signed off")
+    assert read_targets(engine, period="2026Q4").set_index("unit_code").at["GD", "status"] == "approved"
+    save_changes(engine, changes=[Change(gd, 1050, 2)], by="hr", reason="correction")
+    row = read_targets(engine, period="2026Q4").set_index("unit_code").loc["GD"]
+    assert (row["status"], row["version"], row["value"]) == ("draft", 3, 1050)
+    trail = audit_trail(engine, target_id=gd)
+    assert list(trail["action"]) == ["create", "approve", "edit"]
+    assert list(trail["by"]) == ["hq", "director", "hr"]
+    assert float(trail.iloc[-1]["old_value"]) == 1000 and float(trail.iloc[-1]["new_value"]) == 1050
