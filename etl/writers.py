@@ -20,9 +20,11 @@ import pandas as pd
 from etl import conform
 from etl.sources import wecom
 from etl.sources.extracts import parse_extract
+from etl.sources.targets import parse_targets
 from etl.validate import Validated
 from store import read, write
 from store.engine import Engine, Table
+from store.targets import import_targets
 from store.schema import fact_contact, fact_conversion, fact_staff_day, org_unit, staff
 
 VERSION_KEYS = {"org_units": ["code", "valid_from"], "staff_roster": ["staff_id", "valid_from"]}
@@ -158,10 +160,23 @@ def write_contacts(engine: Engine, run_id: int, path: Path, history: Histories) 
     return Outcome(parsed.rows_in, loaded, len(validated.rejects), superseded, set(events), touched)
 
 
+def write_targets(engine: Engine, run_id: int, path: Path, history: Histories) -> Outcome:
+    """Targets land as drafts (new or changed cells) with an audit row naming the file."""
+    known = set(history.org["code"]) | set(history.staff["staff_id"])
+    parsed = parse_targets(path, known_units=known)
+    with engine.begin() as connection:
+        write.add_rejects(connection, run_id, str(path), parsed.rejects)
+    cells = parsed.rows.drop(columns="line")
+    counts = import_targets(engine, cells=cells, by=f"etl:{path.name}", reason=f"delivered in {path.name}")
+    loaded = counts["inserted"] + counts["updated"] + counts["unchanged"]
+    return Outcome(parsed.rows_in, loaded, len(parsed.rejects))
+
+
 Writer = Callable[[Engine, int, Path, Histories], Outcome]
 WRITERS: dict[str, Writer] = {
     "org_units": lambda e, r, p, h: write_dimension(e, r, p, h, source="org_units", table=org_unit),
     "staff_roster": lambda e, r, p, h: write_dimension(e, r, p, h, source="staff_roster", table=staff),
+    "targets": write_targets,
     "contacts": write_contacts,
     "conversions": write_conversions,
     "tasks": lambda e, r, p, h: write_staff_day(e, r, p, h, source="tasks"),
