@@ -19,6 +19,8 @@ import pandas as pd
 
 from etl import conform
 from etl.sources import wecom
+from etl.files import SourceError, day_of_name
+from etl.sources.directory import parse_directory
 from etl.sources.extracts import parse_extract
 from etl.sources.targets import parse_targets
 from etl.validate import Validated
@@ -172,11 +174,23 @@ def write_targets(engine: Engine, run_id: int, path: Path, history: Histories) -
     return Outcome(parsed.rows_in, loaded, len(parsed.rejects))
 
 
+def write_directory(engine: Engine, run_id: int, path: Path, history: Histories) -> Outcome:
+    """Check a WeCom directory pull against the org and roster; record what disagrees."""
+    day = day_of_name(path)
+    if day is None:
+        raise SourceError(path, "the file name carries no day (wecom_directory_YYYYMMDD.jsonl)")
+    parsed = parse_directory(path, day=day, org=history.org, roster=history.staff)
+    with engine.begin() as connection:
+        write.add_rejects(connection, run_id, str(path), parsed.rejects)
+    return Outcome(parsed.rows_in, len(parsed.rows), len(parsed.rejects))
+
+
 Writer = Callable[[Engine, int, Path, Histories], Outcome]
 WRITERS: dict[str, Writer] = {
     "org_units": lambda e, r, p, h: write_dimension(e, r, p, h, source="org_units", table=org_unit),
     "staff_roster": lambda e, r, p, h: write_dimension(e, r, p, h, source="staff_roster", table=staff),
     "targets": write_targets,
+    "wecom_directory": write_directory,
     "contacts": write_contacts,
     "conversions": write_conversions,
     "tasks": lambda e, r, p, h: write_staff_day(e, r, p, h, source="tasks"),
