@@ -97,6 +97,38 @@ def unit_rollups(engine: Engine, *, scope: Scope, code: str, start: date, end: d
         return frame(connection, statement)
 
 
+def level_rollups(engine: Engine, *, scope: Scope, level: str, under: str, start: date, end: date) -> pd.DataFrame:
+    """Rollup rows (every grain) of the units at `level` inside the subtree of `under`, over
+    [start, end], with each unit's latest name. `under` must be inside the caller's scope."""
+    lineage(engine, scope=scope, code=under, day=end)
+    codes = subtree_codes(engine, root=under, day=end, level=level)
+    r = rollup_day.c
+    statement = select(rollup_day).where(r.level == level, r.day.between(start, end), r.unit_code.in_(codes))
+    if scope.department:
+        statement = statement.where(r.department.in_([GRAIN_ALL, scope.department]))
+    with engine.connect() as connection:
+        rows = frame(connection, statement)
+    return rows.merge(last_names(engine, day=end), on="unit_code", how="left")
+
+
+def subtree_codes(engine: Engine, *, root: str, day: date, level: str | None = None) -> list[str]:
+    """Codes of every unit below `root` (itself included) in the versions begun by `day`,
+    so units merged away during a period are still found."""
+    u = org_unit.c
+    with engine.connect() as connection:
+        units = frame(connection, select(u.code, u.parent_code, u.level).where(u.valid_from <= day).order_by(u.code, u.valid_from))
+    units = units.drop_duplicates("code", keep="last")
+    children = units.groupby("parent_code")["code"].apply(list).to_dict()
+    found, frontier = [root], [root]
+    while frontier:
+        frontier = [c for parent in frontier for c in children.get(parent, [])]
+        found += frontier
+    if level is not None:
+        levels = dict(zip(units["code"], units["level"], strict=True))
+        found = [c for c in found if levels.get(c) == level]
+    return found
+
+
 def _grain_filter(grain: str, scope: Scope) -> list:
     r = rollup_day.c
     if grain == "behaviour":

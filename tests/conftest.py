@@ -110,3 +110,25 @@ def tiny_sqlite_url(tmp_path_factory: pytest.TempPathFactory, sqlite_template: P
     load_paths(engine, [write_tiny_bank(folder / "inbox")])
     engine.dispose()
     return url
+
+
+@pytest.fixture(scope="session")
+def demo_inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two weeks of the small demo bank in the real file formats (generated once)."""
+    from etl.demo import generate
+
+    out = tmp_path_factory.mktemp("demo") / "inbox"
+    generate(scale="small", out=out, seed=11, days=14)
+    return out
+
+
+@pytest.fixture(scope="session")
+def demo_sqlite_url(demo_inbox: Path, sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite store holding `demo_inbox`, loaded once per session: treat it as read-only."""
+    folder = tmp_path_factory.mktemp("demo-db")
+    shutil.copy(sqlite_template, folder / "cascade.db")
+    url = f"sqlite:///{folder / 'cascade.db'}"
+    engine = make_engine(url)
+    load_paths(engine, [demo_inbox])
+    engine.dispose()
+    return url

@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import sqlalchemy as sa
 
+from dbstate import table_hashes
 from etl.load import load_paths
 from store.read import frame
-from store.schema import fact_conversion, fact_staff_day, metadata, rollup_day
-
-BOOKKEEPING = {"etl_run", "etl_reject"}
-
-
-def table_hashes(engine: sa.Engine, *, skip: set[str] = BOOKKEEPING) -> dict[str, str]:
-    """A content hash of every table, independent of row order and load ids."""
-    out = {}
-    with engine.connect() as connection:
-        for table in metadata.sorted_tables:
-            if table.name in skip:
-                continue
-            rows = frame(connection, sa.select(*[c for c in table.c if c.name not in ("load_id", "id")]))
-            text = rows.astype(str).sort_values(list(rows.columns)).to_csv(index=False)
-            out[table.name] = hashlib.sha256(text.encode()).hexdigest()
-    return out
+from store.schema import fact_conversion, fact_staff_day, rollup_day
 
 
 def rollups(engine: sa.Engine, **where: object) -> pd.DataFrame:
