@@ -33,7 +33,7 @@ serve: $(STAMP)
 	$(PY) -m streamlit run dashboard/app.py --server.address $(HOST) --server.port $(PORT)
 
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 	$(VENV)/bin/lint-imports
 
 clean:
