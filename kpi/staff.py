@@ -1,0 +1,91 @@
+"""Per-staff metrics over a period, for drill-down to staff and the workload page.
+
+Pure: the frames of store.staff_reads.subtree_staff in, one row per staff member out. Each
+fact is placed by the roster version valid on its own day; flows are summed over the period,
+snapshots are taken on the period's last day with data (never summed), and ratios are ratios
+of sums.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+FLOWS = ["chat_cnt", "message_cnt", "new_contact_cnt", "new_apply_cnt", "negative_feedback_cnt",
+         "new_chat_cnt", "new_member_cnt", "msg_total", "tasks_assigned", "tasks_done", "intercepted_msgs"]
+SNAPSHOTS = ["chat_total", "chat_has_msg", "member_total", "member_has_msg"]
+SALES = {"card": "card_cnt", "account": "account_cnt", "deposit": "funded_cnt", "wealth": "wealth_cnt"}
+
+
+def place(rows: pd.DataFrame, roster: pd.DataFrame, *, day_column: str = "day") -> pd.DataFrame:
+    """Each row with the outlet of the roster version valid on its day (rows without one
+    are dropped: conform rejects them at load, so none exist in a consistent store)."""
+    pairs = rows.reset_index().merge(roster[["staff_id", "outlet_code", "valid_from", "valid_to"]], on="staff_id")
+    holds = (pairs["valid_from"] <= pairs[day_column]) & (pairs["valid_to"].isna() | (pairs["valid_to"] > pairs[day_column]))
+    return pairs[holds].drop(columns=["valid_from", "valid_to"]).set_index("index")
+
+
+def staff_metrics(bundle: dict[str, pd.DataFrame], *, start: date, end: date) -> pd.DataFrame:
+    """One row per staff member who was in the subtree at some point of [start, end]."""
+    roster, outlets = bundle["roster"], set(bundle["outlets"]["outlet_code"])
+    facts = place(bundle["facts"], roster)
+    facts = facts[facts["outlet_code"].isin(outlets)]
+    out = _latest_versions(roster, end)
+    out = out[out["outlet_code"].isin(outlets)]
+    if not facts.empty:
+        out = out.merge(_behaviour(facts), on="staff_id", how="left")
+    sales = place(bundle["conversions"], roster)
+    sales = sales[sales["outlet_code"].isin(outlets)]
+    out = out.merge(_sales(sales), on="staff_id", how="left")
+    live = bundle["contacts_live"].pivot_table(index="staff_id", columns="kind", values="contacts_live", aggfunc="sum", fill_value=0)
+    out = out.merge(live.add_prefix("contacts_live_").reset_index(), on="staff_id", how="left")
+    numbers = [c for c in out.columns if c not in ("staff_id", "name", "outlet_code", "role", "valid_from", "valid_to")]
+    out[numbers] = out[numbers].apply(pd.to_numeric, errors="coerce")
+    counts = [c for c in out.columns
+              if c in [*FLOWS, *SNAPSHOTS, *SALES.values(), "deposit_amount", "wealth_amount"] or c.startswith("contacts_live_")]
+    out[counts] = out[counts].fillna(0)
+    out["contacts_live"] = out.filter(like="contacts_live_").sum(axis=1)
+    out["reply_percentage"] = _ratio(out.get("reply_percentage_num"), out.get("reply_percentage_den"))
+    out["avg_reply_time"] = _ratio(out.get("avg_reply_time_num"), out.get("avg_reply_time_den"))
+    return out.drop(columns=[c for c in out.columns if c.endswith(("_num", "_den"))] + ["valid_from", "valid_to"])
+
+
+def _latest_versions(roster: pd.DataFrame, end: date) -> pd.DataFrame:
+    """Each staff member's version on `end`, or the last one before it (left or moved out)."""
+    begun = roster[roster["valid_from"] <= end].sort_values(["staff_id", "valid_from"])
+    return begun.drop_duplicates("staff_id", keep="last").reset_index(drop=True)
+
+
+def _behaviour(facts: pd.DataFrame) -> pd.DataFrame:
+    facts = facts.copy()
+    for name in ("reply_percentage", "avg_reply_time"):
+        weight = facts["chat_cnt"].fillna(0).where(facts[name].notna(), 0)
+        facts[f"{name}_num"], facts[f"{name}_den"] = facts[name].fillna(0) * weight, weight
+    facts["days_reported"] = facts["chat_cnt"].notna().astype(int)
+    facts["active_days"] = ((facts["chat_cnt"].fillna(0) > 0) | (facts["new_contact_cnt"].fillna(0) > 0)).astype(int)
+    sums = facts.groupby("staff_id")[[*FLOWS, "days_reported", "active_days", *[c for c in facts if c.endswith(("_num", "_den"))]]].sum(min_count=1)
+    # Snapshots are the values on the period's last day with data, for everyone: a member
+    # who left or moved out before it holds nothing here then (their groups count elsewhere).
+    at_end = facts[facts["day"] == facts["day"].max()].groupby("staff_id")[SNAPSHOTS].sum(min_count=1)
+    return sums.join(at_end).reset_index()
+
+
+def _sales(sales: pd.DataFrame) -> pd.DataFrame:
+    if sales.empty:
+        return pd.DataFrame(columns=["staff_id", *SALES.values(), "deposit_amount", "wealth_amount"])
+    counts = sales.pivot_table(index="staff_id", columns="product", values="count", aggfunc="sum", fill_value=0)
+    amounts = sales.pivot_table(index="staff_id", columns="product", values="amount", aggfunc="sum", fill_value=0.0)
+    out = pd.DataFrame(index=counts.index)
+    for product, name in SALES.items():
+        out[name] = counts[product] if product in counts else 0
+    out["deposit_amount"] = amounts["deposit"] if "deposit" in amounts else 0.0
+    out["wealth_amount"] = amounts["wealth"] if "wealth" in amounts else 0.0
+    return out.reset_index()
+
+
+def _ratio(numerator: pd.Series | None, denominator: pd.Series | None) -> pd.Series | float:
+    if numerator is None or denominator is None:
+        return np.nan
+    return numerator.div(denominator.where(denominator > 0))
