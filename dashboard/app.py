@@ -5,9 +5,14 @@ import streamlit as st
 from dashboard import data, state
 
 st.set_page_config(page_title="Cascade", page_icon=":material/monitoring:", layout="wide")
+state.restore_shared()
 bounds = data.data_period()
 st.session_state["period"] = state.sidebar(*(bounds or (None, None)))
-navigation = st.navigation(
-    [st.Page("app_pages/overview.py", title=state.t("nav.overview"), icon=":material/account_tree:", default=True)]
-)
-navigation.run()
+PAGES = [
+    st.Page("app_pages/overview.py", title=state.t("nav.overview"), icon=":material/account_tree:", default=True),
+    st.Page("app_pages/drilldown.py", title=state.t("nav.drilldown"), icon=":material/lan:", url_path="drilldown"),
+    st.Page("app_pages/compare.py", title=state.t("nav.compare"), icon=":material/leaderboard:", url_path="compare"),
+    st.Page("app_pages/workload.py", title=state.t("nav.workload"), icon=":material/groups:", url_path="workload"),
+    st.Page("app_pages/conversion.py", title=state.t("nav.conversion"), icon=":material/filter_alt:", url_path="conversion"),
+]
+st.navigation(PAGES).run()

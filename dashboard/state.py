@@ -1,20 +1,25 @@
-"""Page state that lives in the URL: language, period and drill unit.
+"""Page state that lives in the URL: language, period, department and drill unit.
 
 Keeping it in st.query_params makes every view a shareable link and lets the browser's back
-button walk the drill path. Values from the URL are untrusted: each is validated here.
+button walk the drill path. Values from the URL are untrusted: each is validated here. The
+shared ones (language, period, department) are also kept in the session so they survive a
+switch between pages.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import streamlit as st
 
+from dashboard import periods
 from dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
+from dashboard.periods import Period
 from store.pages import Scope
 
 LANGUAGE_NAMES = {"zh-CN": "中文", "en": "English"}
+DEPARTMENTS = ("online", "retail")
+SHARED = ("lang", "period", "dept")
 
 
 def language() -> str:
@@ -26,38 +31,19 @@ def t(key: str, **values: object) -> str:
     return translate(key, language(), **values)
 
 
+def name_column() -> str:
+    """Which org name to show: Chinese or English."""
+    return "name" if language() == "zh-CN" else "name_en"
+
+
 def scope() -> Scope:
     """The caller's scope. Demo mode sees the whole bank (sign-in comes with access control)."""
     return Scope(unit_code="HO")
 
 
-@dataclass(frozen=True)
-class Period:
-    key: str  # YYYY-MM
-    start: date
-    end: date
-
-
-def months(first: date, last: date) -> list[Period]:
-    """Calendar months overlapping the data, newest first, clipped to the data's days."""
-    out, cursor = [], date(first.year, first.month, 1)
-    while cursor <= last:
-        following = date(cursor.year + cursor.month // 12, cursor.month % 12 + 1, 1)
-        out.append(Period(cursor.strftime("%Y-%m"), max(cursor, first), min(following - timedelta(days=1), last)))
-        cursor = following
-    return list(reversed(out))
-
-
-def period(first: date, last: date) -> Period:
-    """The period chosen in the URL, or the latest month; an invalid value is reported."""
-    options = months(first, last)
-    wanted = st.query_params.get("period")
-    for option in options:
-        if option.key == wanted:
-            return option
-    if wanted is not None:
-        st.warning(t("error.bad_period", value=wanted))
-    return options[0]
+def department() -> str | None:
+    chosen = st.query_params.get("dept")
+    return chosen if chosen in DEPARTMENTS else None
 
 
 def unit(default: str) -> str:
@@ -68,28 +54,74 @@ def drill_to(code: str) -> None:
     st.query_params["unit"] = code
 
 
+def restore_shared() -> None:
+    """Bring the shared choices back into the URL after a page switch dropped them."""
+    kept = st.session_state.setdefault("shared_params", {})
+    for key in SHARED:
+        if key in st.query_params:
+            kept[key] = st.query_params[key]
+        elif key in kept:
+            st.query_params[key] = kept[key]
+
+
+def _set(key: str, value: str | None) -> None:
+    kept = st.session_state.setdefault("shared_params", {})
+    if value is None:
+        st.query_params.pop(key, None)
+        kept.pop(key, None)
+    else:
+        st.query_params[key] = value
+        kept[key] = value
+
+
+def period(first: date, last: date) -> Period:
+    """The period chosen in the URL, or the latest month; an invalid value is reported."""
+    wanted = st.query_params.get("period")
+    chosen = periods.parse(wanted, first=first, last=last) if wanted else None
+    if wanted and chosen is None:
+        st.warning(t("error.bad_period", value=wanted))
+    return chosen or periods.default(first=first, last=last)
+
+
 def sidebar(first: date | None, last: date | None) -> Period | None:
-    """Language switch, demo banner and period selector; returns the chosen period."""
+    """Language, demo banner, period and department; returns the chosen period."""
     with st.sidebar:
-        st.radio(
-            t("sidebar.language"),
-            LANGUAGES,
-            index=LANGUAGES.index(language()),
-            format_func=LANGUAGE_NAMES.get,
-            horizontal=True,
-            key="language_choice",
-            on_change=lambda: st.query_params.update(lang=st.session_state["language_choice"]),
-        )
+        st.radio(t("sidebar.language"), LANGUAGES, index=LANGUAGES.index(language()),
+                 format_func=LANGUAGE_NAMES.get, horizontal=True, key="language_choice",
+                 on_change=lambda: _set("lang", st.session_state["language_choice"]))
         st.info(t("sidebar.demo_banner"), icon=":material/science:")
         if first is None or last is None:
             return None
         chosen = period(first, last)
-        options = months(first, last)
-        st.selectbox(
-            t("sidebar.period"),
-            [option.key for option in options],
-            index=[option.key for option in options].index(chosen.key),
-            key="period_choice",
-            on_change=lambda: st.query_params.update(period=st.session_state["period_choice"]),
-        )
+        _period_controls(chosen, first, last)
+        st.selectbox(t("sidebar.department"), [None, *DEPARTMENTS],
+                     index=[None, *DEPARTMENTS].index(department()),
+                     format_func=lambda d: t(f"department.{d or 'all'}"), key="department_choice",
+                     on_change=lambda: _set("dept", st.session_state["department_choice"]))
         return chosen
+
+
+def _period_controls(chosen: Period, first: date, last: date) -> None:
+    kind = st.segmented_control(t("sidebar.period_kind"), periods.KINDS, default=chosen.kind,
+                                format_func=lambda k: t(f"period.{k}"), key="period_kind")
+    kind = kind or chosen.kind
+    if kind == "custom":
+        picked = st.date_input(t("sidebar.period"), value=(chosen.start, chosen.end), min_value=first,
+                               max_value=last, key="period_days")
+        if isinstance(picked, tuple) and len(picked) == 2 and periods.custom_key(*picked) != chosen.key:
+            _set("period", periods.custom_key(*picked))
+            st.rerun()
+        return
+    choices = periods.options(kind, first=first, last=last)
+    keys = [p.key for p in choices]
+    if chosen.key not in keys:  # the kind changed: take its newest period
+        _set("period", keys[0])
+        st.rerun()
+    st.selectbox(t("sidebar.period"), keys, index=keys.index(chosen.key), key=f"period_{kind}",
+                 format_func=lambda k: _period_label(k, first, last),
+                 on_change=lambda: _set("period", st.session_state[f"period_{kind}"]))
+
+
+def _period_label(key: str, first: date, last: date) -> str:
+    found = periods.parse(key, first=first, last=last)
+    return f"{key}  ({found.start:%m-%d} ~ {found.end:%m-%d})" if found else key

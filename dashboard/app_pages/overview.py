@@ -23,7 +23,7 @@ except OutOfScope:
     code = scope.unit_code
     state.drill_to(code)
     path = data.lineage(scope, code, period.end)
-name_column = "name" if state.language() == "zh-CN" else "name_en"
+name_column = state.name_column()
 here = path.iloc[-1]
 
 # Breadcrumb: every level above is one click away.
