@@ -50,13 +50,13 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60) -> No
     raise TimeoutError(f"streamlit did not answer at {url} within {timeout}s")
 
 
-@pytest.fixture(scope="session")
-def served_app(tiny_sqlite_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def serve(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`streamlit run` the dashboard on `database_url`; yields its base URL."""
     port = free_port()
     log = (tmp_path_factory.mktemp("streamlit") / "server.log").open("w")
     command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
                "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1"]
-    env = {**os.environ, "DATABASE_URL": tiny_sqlite_url}
+    env = {**os.environ, "DATABASE_URL": database_url}
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -66,6 +66,18 @@ def served_app(tiny_sqlite_url: str, tmp_path_factory: pytest.TempPathFactory) -
         process.terminate()
         process.wait(timeout=20)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def served_app(tiny_sqlite_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The dashboard on the tiny bank (numbers checkable by hand)."""
+    yield from serve(tiny_sqlite_url, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def served_demo_app(demo_sqlite_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The dashboard on two weeks of the small demo bank (realistic pages)."""
+    yield from serve(demo_sqlite_url, tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
