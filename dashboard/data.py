@@ -117,3 +117,95 @@ def targets(scope: Scope, period: str, under: str, end: date) -> pd.DataFrame:
     pages.lineage(engine(), scope=scope, code=under, day=end)
     codes = pages.subtree_codes(engine(), root=under, day=end)
     return read_targets(engine(), period=period, unit_codes=codes)
+
+
+@st.cache_data(ttl=TTL_SECONDS)
+def subtree_units(scope: Scope, under: str, day: date) -> pd.DataFrame:
+    """The org units (code, name, name_en, level, parent_code) of the subtree of `under` as they
+    stood on `day`, `under` included; refuses a root outside the caller's scope (pickers)."""
+    pages.lineage(engine(), scope=scope, code=under, day=day)
+    codes = set(pages.subtree_codes(engine(), root=under, day=day))
+    units = pages.units_on(engine(), day=day)
+    return units[units["code"].isin(codes)].reset_index(drop=True)
+
+
+@st.cache_data(ttl=TTL_SECONDS)
+def plan(scope: Scope, kpi: str, under: str, end: date) -> pd.DataFrame:
+    """Every period's targets of `kpi` for the units of `under` (the rollout plan)."""
+    from store.targets import kpi_targets
+
+    pages.lineage(engine(), scope=scope, code=under, day=end)
+    return kpi_targets(engine(), kpi=kpi, unit_codes=pages.subtree_codes(engine(), root=under, day=end))
+
+
+@st.cache_data(ttl=TTL_SECONDS)
+def unit_trend(scope: Scope, code: str, start: date, end: date, metrics: tuple[str, ...],
+               weekly: bool = False, department: str | None = None) -> pd.DataFrame:
+    """Metrics of one unit per day, or per ISO week clipped to [start, end] (trend lines).
+
+    Each day or week is its own period for the KPI engine, so a week's ratio is a ratio of the
+    week's sums (never a mean of daily ratios) and its snapshots are its last day's."""
+    rows = pd.concat([pages.unit_rollups(engine(), scope=scope, code=code, start=start, end=end, grain=g)
+                      for g in ("behaviour", "customer", "conversion")], ignore_index=True)
+    if rows.empty:
+        return pd.DataFrame()
+    if not weekly:
+        return compute_metrics(rows, metrics=list(metrics), period_start=start, period_end=end,
+                               by=["day"], department=department)
+    days = pd.date_range(start, end)
+    weeks = [compute_metrics(rows, metrics=list(metrics), period_start=week.min().date(),
+                             period_end=week.max().date(), by=[], department=department)
+             .assign(day=week.min()) for _, week in pd.Series(days).groupby(days.to_period("W-SUN"))]
+    return pd.concat(weeks, ignore_index=True)[["day", *metrics]]
+
+
+def _all_grains(code: str, scope: Scope, start: date, end: date, *, children: bool) -> pd.DataFrame:
+    read = pages.child_rollups if children else pages.unit_rollups
+    key = {"parent_code": code} if children else {"code": code}
+    return pd.concat([read(engine(), scope=scope, start=start, end=end, grain=g, **key)
+                      for g in ("behaviour", "customer", "conversion")], ignore_index=True)
+
+
+@st.cache_data(ttl=TTL_SECONDS)
+def attainment(scope: Scope, code: str, period_key: str, start: date, end: date, children: bool,
+               department: str | None = None) -> pd.DataFrame:
+    """Target cells of `code` (or of its children) for the period with actual, completion,
+    time progress, gap and status, from the KPI engine."""
+    from kpi.bulletin import attainment_sheet
+
+    rows = _all_grains(code, scope, start, end, children=children)
+    if rows.empty:
+        return pd.DataFrame()
+    cells = read_targets(engine(), period=period_key, unit_codes=sorted(set(rows["unit_code"])))
+    if department:
+        cells = cells[cells["department"] == department]
+    if cells.empty:
+        return pd.DataFrame()
+    judged = attainment_sheet(rows, cells, period=period_key, start=start, end=end, as_of=end)
+    names = rows[["unit_code", "name", "name_en"]].drop_duplicates("unit_code") if "name" in rows else None
+    return judged.merge(names, on="unit_code", how="left") if names is not None else judged
+
+
+@st.cache_data(ttl=TTL_SECONDS)
+def bulletin_workbook(scope: Scope, period_key: str, under: str, start: date, end: date, lang: str) -> bytes:
+    """The weekly bulletin (通报) of `under` as an Excel file: the same builder as
+    `python -m kpi bulletin`."""
+    from kpi.bulletin_book import build_bulletin
+    from store.exports import to_xlsx
+
+    rollups = {level: pages.level_rollups(engine(), scope=scope, level=level, under=under, start=start, end=end)
+               for level in ("head_office", "province", "branch", "outlet")}
+    cells = read_targets(engine(), period=period_key, unit_codes=pages.subtree_codes(engine(), root=under, day=end))
+    sheets = build_bulletin(rollups=rollups, targets=cells, period=period_key, start=start, end=end, lang=lang)
+    return to_xlsx(sheets)
+
+
+@st.cache_data(ttl=TTL_SECONDS)
+def staff_metrics_in(scope: Scope, under: str, start: date, end: date, department: str | None = None) -> pd.DataFrame:
+    """`staff_metrics` with the sales of one department only (None = all), so a staff list
+    under a department filter adds up to its unit's rollup under the same filter."""
+    bundle = subtree_staff(engine(), scope=scope, under=under, start=start, end=end)
+    if department is not None:
+        sales = bundle["conversions"]
+        bundle = {**bundle, "conversions": sales[sales["department"] == department].reset_index(drop=True)}
+    return per_staff(bundle, start=start, end=end)

@@ -14,7 +14,7 @@ import pandas as pd
 from kpi.attainment import attainment
 from kpi.metrics import compute_metrics
 from kpi.registry import COMPONENTS, get_metric
-from kpi.targets import owner_of
+from kpi.targets import ALL, owner_of
 
 # A target cell names department, kind and segment. Its actual must come from a measure
 # whose grain splits those dimensions: new WeCom contacts by kind and segment are counted
@@ -38,30 +38,40 @@ def measure_grain(kpi: str) -> str:
 
 
 def target_actuals(rollups: pd.DataFrame, targets: pd.DataFrame, *, start: date, end: date) -> pd.DataFrame:
-    """Each target cell with its actual over [start, end] (NaN where not attributable)."""
+    """Each target cell with its actual over [start, end] (NaN where not attributable).
+
+    One exact computation per distinct (kpi, department, kind, segment) cell shape, with the
+    cell's dimensions as filters, so ratio targets get ratios of sums too."""
     out = []
-    for kpi, cells in targets.groupby("kpi", sort=True):
+    shapes = targets.groupby(["kpi", "department", "kind", "segment"], sort=True)
+    for (kpi, department, kind, segment), cells in shapes:
         measure, grain = TARGET_MEASURES.get(kpi, kpi), measure_grain(kpi)
-        units = rollups[rollups["unit_code"].isin(cells["unit_code"])]
+        actual, note = _cell_actual(rollups[rollups["unit_code"].isin(cells["unit_code"])], measure, grain,
+                                    department=department, kind=kind, segment=segment, start=start, end=end)
         cells = cells.copy()
-        if grain == "conversion":
-            keys = ["unit_code", "department", "kind", "segment"]
-        elif grain == "customer":
-            keys = ["unit_code", "kind", "segment"]
-        else:
-            out.append(cells.assign(actual=np.nan, measure=measure, note="not attributable to kind and segment"))
-            continue
-        values = compute_metrics(units, metrics=[measure], period_start=start, period_end=end, by=keys)
-        cells = cells.merge(values.rename(columns={measure: "actual"}), on=keys, how="left")
-        cells["actual"] = cells["actual"].fillna(0.0)
-        cells["note"] = ""
-        if grain == "customer":  # credited to the one department that owns the cell
-            owners = [owner_of(segment=s, kind=k) for s, k in zip(cells["segment"], cells["kind"], strict=True)]
-            foreign = cells["department"].to_numpy() != pd.Series(owners).to_numpy()
-            cells.loc[foreign, "actual"] = np.nan
-            cells.loc[foreign, "note"] = [f"owned by {o}: actuals credited there" for o, f in zip(owners, foreign, strict=True) if f]
-        out.append(cells.assign(measure=measure))
-    return pd.concat(out, ignore_index=True) if out else targets.assign(actual=np.nan, measure="", note="")
+        cells["actual"] = cells["unit_code"].map(actual) if actual is not None else np.nan
+        if actual is not None:
+            cells["actual"] = cells["actual"].fillna(0.0)
+        out.append(cells.assign(measure=measure, note=note))
+    if not out:
+        return targets.assign(actual=np.nan, measure="", note="")
+    return pd.concat(out, ignore_index=True)
+
+
+def _cell_actual(rows: pd.DataFrame, measure: str, grain: str, *, department: str, kind: str, segment: str,
+                 start: date, end: date) -> tuple[pd.Series | None, str]:
+    """The actual per unit for one cell shape, or None with the reason it is not attributable."""
+    split = kind != ALL or segment != ALL
+    if grain in ("behaviour", "mixed") and split:
+        return None, "not attributable to kind and segment"
+    if grain == "customer" and split and owner_of(segment=segment, kind=kind) != department:
+        return None, f"owned by {owner_of(segment=segment, kind=kind)}: actuals credited there"
+    if grain == "customer" and not split:
+        return None, "contacts are credited per kind and segment: set kind and segment"
+    values = compute_metrics(rows, metrics=[measure], period_start=start, period_end=end, by=["unit_code"],
+                             department=department if grain == "conversion" else None,
+                             kind=None if kind == ALL else kind, segment=None if segment == ALL else segment)
+    return values.set_index("unit_code")[measure], ""
 
 
 def attainment_sheet(rollups: pd.DataFrame, targets: pd.DataFrame, *, period: str, start: date, end: date, as_of: date) -> pd.DataFrame:

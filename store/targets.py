@@ -62,6 +62,15 @@ def read_targets(engine: Engine, *, period: str, unit_codes: Sequence[str] | Non
     return out
 
 
+def kpi_targets(engine: Engine, *, kpi: str, unit_codes: Sequence[str]) -> pd.DataFrame:
+    """Every period's targets of one KPI for some units (e.g. the rollout plan by month)."""
+    statement = select(target).where(target.c.kpi == kpi, target.c.unit_code.in_(list(unit_codes)))
+    with engine.connect() as connection:
+        out = frame(connection, statement.order_by(target.c.unit_code, target.c.period))
+    out["value"] = out["value"].astype(float)
+    return out
+
+
 def import_targets(engine: Engine, *, cells: pd.DataFrame, by: str, reason: str) -> dict[str, int]:
     """Insert new cells and update changed ones as drafts, in one transaction.
 

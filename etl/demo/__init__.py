@@ -30,7 +30,7 @@ from .extracts import Tally, write_csv, write_jsonl, write_xlsx
 from .org import ORG_HEADER, Org, build_org, departments_at_end, org_history_lines, plan_reorg
 from .roster import (ROSTER_HEADER, Rollout, Staff, build_staff, directory_users, plan_rollout,
                      roster_lines, transfers)
-from .targets import TARGET_HEADER, ownership, periods, target_rows
+from .targets import TARGET_HEADER, ownership, periods, plan_rows, target_rows
 from .timeline import CM, NEVER, NORMAL, SCALES, Period, compact, iso
 from .wecom import BehaviorWriter, ByDayWriter, directory_lines
 
@@ -71,7 +71,7 @@ def generate(*, scale: str, out: Path, seed: int = 7, days: int | None = None,
         writer.run(day, last=day == period.end)
 
     _write_dimensions(out, org, staff, period, defects, tally)
-    target_info = _write_targets(out, org, staff, end, rollout, tally)
+    target_info = _write_targets(out, org, staff, end, rollout, tally, period)
     manifest = _manifest(scale, seed, period, org, staff, rollout, tally, defects, behavior, tracked,
                          target_info, staff_ids)
     (out / "demo_manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n",
@@ -98,7 +98,8 @@ def _write_dimensions(out: Path, org: Org, staff: Staff, period: Period, defects
     tally.add("wecom_directory", len(lines), write_jsonl(out / f"wecom_directory_{stamp}.jsonl", lines))
 
 
-def _write_targets(out: Path, org: Org, staff: Staff, end: date, rollout: Rollout, tally: Tally) -> dict:
+def _write_targets(out: Path, org: Org, staff: Staff, end: date, rollout: Rollout, tally: Tally,
+                   period: Period) -> dict:
     quarter, month, months = periods(end)
     gap_province = int(np.flatnonzero(~rollout.lagging)[-1])
     info: dict = {"files": [], "ownership": ownership()}
@@ -108,6 +109,10 @@ def _write_targets(out: Path, org: Org, staff: Staff, end: date, rollout: Rollou
         tally.add("targets", len(rows), write_xlsx(out / name, "targets", TARGET_HEADER, rows))
         info["files"].append(name)
         info.setdefault("gaps", []).append({"file": name, **gap})
+    rows = plan_rows(org, rollout, period)
+    name = "targets_rollout-plan.xlsx"
+    tally.add("targets", len(rows), write_xlsx(out / name, "targets", TARGET_HEADER, rows))
+    info["files"].append(name)
     return info
 
 

@@ -111,3 +111,25 @@ def ownership() -> dict:
         owned[dept].append([segment, kind])
     return {"owner": owned, "overlap": {"segment": OVERLAP[0], "kind": OVERLAP[1],
                                         "departments": ["online", "retail"]}}
+
+
+# The rollout plan: the contact-enabled rate head office expects each province to reach by
+# each month end, from its wave's go-live day along the S-curve healthy provinces follow.
+PLAN_CEILING = 0.85
+
+
+def plan_rows(org: Org, rollout, period) -> list[tuple]:  # noqa: ANN001 - Rollout, Period
+    """`targets_rollout-plan.xlsx` rows: month × province, kpi contact_enabled_rate."""
+    healthy = ~rollout.lagging
+    mid, spread = float(np.median(rollout.mid[healthy])), float(np.median(rollout.spread[healthy]))
+    rows = []
+    day = date.fromordinal(period.programme_start)
+    while day.toordinal() <= period.end:
+        month_end = (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        label = f"{month_end.year}-{month_end.month:02d}"
+        for p, prov in enumerate(org.provinces):
+            since = month_end.toordinal() - int(rollout.wave_day[p])
+            rate = PLAN_CEILING / (1.0 + np.exp(-(since - mid) / spread)) if since >= 0 else 0.0
+            rows.append((label, prov.code, "online", "contact_enabled_rate", "all", "all", round(float(rate), 2)))
+        day = month_end + timedelta(days=1)
+    return rows

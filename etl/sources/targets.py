@@ -21,8 +21,9 @@ FIELDS = [
     Field("unit_code", "code"),
     Field("department", "enum", values=DEPARTMENTS),
     Field("kpi", "code"),
-    Field("kind", "enum", values=KINDS),
-    Field("segment", "enum", values=SEGMENTS),
+    # "all": a KPI not split by kind or segment (e.g. contact_enabled_rate, the rollout plan).
+    Field("kind", "enum", values=(*KINDS, "all")),
+    Field("segment", "enum", values=(*SEGMENTS, "all")),
     Field("value", "money", minimum=None),
 ]
 CELL = ["period", "unit_code", "department", "kpi", "kind", "segment"]

@@ -42,6 +42,8 @@ def test_each_target_cell_gets_the_actual_of_its_own_cell() -> None:
         target("new_contact_cnt", "retail", "incremental", "long_tail"),  # not the owner: not credited
         target("new_contact_cnt", "retail", "stock", "wealth"),          # owner retail
         target("staff_cnt", "online", "incremental", "long_tail"),       # no kind/segment split: not attributable
+        target("staff_cnt", "online", "all", "all"),                     # unsplit target of an unsplit KPI
+        target("account_cnt", "retail", "all", "all"),                   # a department's total over all cells
     ])
     got = target_actuals(ROLLUPS, targets, start=DAY, end=DAY)
     actual = {(r.kpi, r.department, r.segment): r.actual for r in got.itertuples()}
@@ -51,6 +53,8 @@ def test_each_target_cell_gets_the_actual_of_its_own_cell() -> None:
     assert np.isnan(actual[("new_contact_cnt", "retail", "long_tail")])
     assert actual[("new_contact_cnt", "retail", "wealth")] == 20
     assert np.isnan(actual[("staff_cnt", "online", "long_tail")])
+    assert actual[("staff_cnt", "online", "all")] == 10
+    assert actual[("account_cnt", "retail", "all")] == 2
     notes = set(got["note"])
     assert "owned by online: actuals credited there" in notes and "not attributable to kind and segment" in notes
 
