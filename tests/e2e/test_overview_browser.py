@@ -21,7 +21,9 @@ def wait_for_query(page, fragment: str) -> None:  # noqa: ANN001
 def click_first_bar(page) -> None:  # noqa: ANN001
     """Plotly bars ignore pointer events (its drag layer takes them) and resolve a click from
     the hover state, so move over the bar first and click where it is, as a person does."""
-    box = page.locator(".js-plotly-plot .bars path").first.bounding_box()
+    bar = page.locator(".js-plotly-plot .bars path").first
+    bar.scroll_into_view_if_needed()
+    box = bar.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     page.mouse.move(x - 5, y)
     page.mouse.move(x, y)
