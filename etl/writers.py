@@ -66,6 +66,8 @@ def write_dimension(engine: Engine, run_id: int, path: Path, history: Histories,
         conform.known_outlets(validated, history.org)
         old = history.staff
     rows = validated.rows.drop_duplicates(VERSION_KEYS[source], keep="last").drop(columns="line")
+    _refuse_a_gutted_history(engine, run_id, path, rejected=len(validated.rejects), rows_in=parsed.rows_in,
+                             rejects=validated.rejects)
     with engine.begin() as connection:
         write.add_rejects(connection, run_id, str(path), validated.rejects)
         loaded = write.replace_all(connection, table, rows)
@@ -76,6 +78,22 @@ def write_dimension(engine: Engine, run_id: int, path: Path, history: Histories,
     touched = {d for d in fact_days if since is not None and d >= since}
     superseded = len(validated.rows) - len(rows)
     return Outcome(parsed.rows_in, loaded, len(validated.rejects), superseded, touched=touched)
+
+
+# A full-history delivery replaces the whole table, so a file with many bad rows would
+# silently delete the history those rows stood for. Above this share it fails whole.
+MAX_REJECTED_SHARE = 0.01
+
+
+def _refuse_a_gutted_history(engine: Engine, run_id: int, path: Path, *, rejected: int, rows_in: int,
+                             rejects: list[dict]) -> None:
+    if rows_in > 0 and rejected <= MAX_REJECTED_SHARE * rows_in and rejected < rows_in:
+        return
+    with engine.begin() as connection:  # keep the reasons: `etl rejects --run` shows them
+        write.add_rejects(connection, run_id, str(path), rejects)
+    first = rejects[0]["reason"] if rejects else "no rows"
+    raise SourceError(path, f"{rejected} of {rows_in} rows rejected (first: {first}); a full history replaces "
+                            f"the table, so the file was not loaded and the current history is kept")
 
 
 def _first_changed_day(old: pd.DataFrame, new: pd.DataFrame) -> date | None:

@@ -106,3 +106,23 @@ def test_identical_empty_files_of_different_days_are_both_loaded(engine: sa.Engi
     summary = load_paths(engine, [tiny_bank])
     statuses = {r.path.name: r.status for r in summary.results if r.source == "interceptions"}
     assert statuses == {"interceptions_20260901.csv": "ok", "interceptions_20260902.csv": "ok"}
+
+
+def test_a_mostly_bad_full_history_fails_whole_and_keeps_the_roster(engine: sa.Engine, tiny_bank: Path, tmp_path: Path) -> None:
+    from store.read import rejects
+    from store.schema import staff
+
+    load_paths(engine, [tiny_bank])
+    before = table_hashes(engine)
+    redelivery = tmp_path / "redelivery"
+    redelivery.mkdir()
+    (redelivery / "staff_roster_20260904.csv").write_text(
+        "staff_id,name,outlet_code,role,wecom_status,contact_enabled,managed_customers,valid_from,valid_to\n"
+        "GD01001001,李明,NOWHERE,customer_manager,1,1,400,2026-01-01,\n", encoding="utf-8")
+    summary = load_paths(engine, [redelivery])
+    assert summary.failed and "1 of 1 rows rejected (first: outlet NOWHERE is not in the org)" in summary.failed[0].message
+    assert table_hashes(engine) == before  # the roster is kept, nothing else moved
+    run_id = int(rejects(engine).query("source == 'staff_roster'")["run_id"].iloc[0])
+    assert rejects(engine, run_id=run_id)["reason"].tolist() == ["outlet NOWHERE is not in the org"]
+    with engine.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(staff)).scalar() == 4
