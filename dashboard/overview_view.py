@@ -72,7 +72,7 @@ def lagging_table(cells: pd.DataFrame, *, name_column: str, t: Callable[..., str
     behind["order"] = behind["status"].map({"red": 0, "amber": 1})
     behind = behind.sort_values(["order", "gap"])
     return pd.DataFrame({
-        t("overview.col.status"): behind["status"].map(lambda s: t("overview.status." + s)),
+        t("overview.col.status"): behind["status"].map(lambda s: t(f"overview.status.{s}")),
         t("col.unit"): behind[name_column],
         t("overview.col.kpi"): behind["kpi"].map(lambda k: metric_label(k, language)),
         t("overview.col.cell"): [_cell(r, t) for r in behind.itertuples()],
