@@ -137,7 +137,9 @@ def component_totals(rollups: pd.DataFrame, *, terms: Sequence[Term], period_sta
     frame = rows[unit_keys].drop_duplicates().sort_values(unit_keys)
     for dimension in dimensions:
         values = _dimension_values(rows, dimension, filters[dimension])
-        frame = frame.merge(pd.DataFrame({dimension: values}), how="cross")
+        # Typed explicitly: with no values (a unit with no rows of that grain) pandas would
+        # make the empty column float, and the merges below would refuse it.
+        frame = frame.merge(pd.DataFrame({dimension: pd.Series(values, dtype=object)}), how="cross")
     keys = [*unit_keys, *dimensions]
     by_grain: dict[tuple[str, str], list[Term]] = {}
     for term in dict.fromkeys(terms):

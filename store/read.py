@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, case, func, or_, select
+from sqlalchemy import Boolean, Connection, Engine, Float, Integer, Numeric, case, func, or_, select
 
 from store.schema import (
     etl_reject,
@@ -24,9 +24,25 @@ from store.schema import (
 
 
 def frame(connection: Connection, statement) -> pd.DataFrame:  # noqa: ANN001 - any Select
+    """The rows of `statement` as a DataFrame whose numeric columns are numeric even when
+    there are no rows (an empty object column turns every later sum into objects)."""
     result = connection.execute(statement)
     # Plain tuples: pandas probes Row objects as mappings, which costs more than the query.
-    return pd.DataFrame([tuple(row) for row in result], columns=list(result.keys()))
+    out = pd.DataFrame([tuple(row) for row in result], columns=list(result.keys()))
+    if out.empty:
+        types = {column.key: column.type for column in getattr(statement, "selected_columns", [])}
+        out = out.astype({name: _empty_dtype(types.get(name)) for name in out.columns})
+    return out
+
+
+def _empty_dtype(column_type: object) -> str:
+    if isinstance(column_type, Boolean):
+        return "bool"
+    if isinstance(column_type, Integer):
+        return "int64"
+    if isinstance(column_type, (Float, Numeric)):
+        return "float64"
+    return "object"
 
 
 def org_history(connection: Connection) -> pd.DataFrame:
