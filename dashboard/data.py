@@ -145,8 +145,10 @@ def unit_trend(scope: Scope, code: str, start: date, end: date, metrics: tuple[s
 
     Each day or week is its own period for the KPI engine, so a week's ratio is a ratio of the
     week's sums (never a mean of daily ratios) and its snapshots are its last day's."""
-    rows = pd.concat([pages.unit_rollups(engine(), scope=scope, code=code, start=start, end=end, grain=g)
-                      for g in ("behaviour", "customer", "conversion")], ignore_index=True)
+    grains = [pages.unit_rollups(engine(), scope=scope, code=code, start=start, end=end, grain=g)
+              for g in ("behaviour", "customer", "conversion")]
+    # An empty grain's frame has object columns; concatenated, they would untype the counts.
+    rows = pd.concat([g for g in grains if not g.empty] or grains, ignore_index=True)
     if rows.empty:
         return pd.DataFrame()
     if not weekly:
