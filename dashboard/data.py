@@ -28,12 +28,12 @@ def engine():  # noqa: ANN201 - a SQLAlchemy Engine; the dashboard never imports
     return make_engine()
 
 
-@st.cache_data(ttl=TTL_SECONDS)
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
 def data_period() -> tuple[date, date] | None:
     return pages.data_period(engine())
 
 
-@st.cache_data(ttl=TTL_SECONDS)
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
 def lineage(scope: Scope, code: str, day: date) -> pd.DataFrame:
     return pages.lineage(engine(), scope=scope, code=code, day=day)
 
@@ -43,7 +43,7 @@ def _with_names(rows: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
     return names.merge(values, on="unit_code").sort_values("unit_code").reset_index(drop=True)
 
 
-@st.cache_data(ttl=TTL_SECONDS)
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
 def child_metrics(scope: Scope, parent_code: str, start: date, end: date, metrics: tuple[str, ...],
                   department: str | None = None) -> pd.DataFrame:
     """Metrics of each child of `parent_code` over the period, with names."""
@@ -56,7 +56,7 @@ def child_metrics(scope: Scope, parent_code: str, start: date, end: date, metric
     return _with_names(rows, values)
 
 
-@st.cache_data(ttl=TTL_SECONDS)
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
 def unit_metrics(scope: Scope, code: str, start: date, end: date, metrics: tuple[str, ...],
                  department: str | None = None) -> pd.Series | None:
     rows = pd.concat([pages.unit_rollups(engine(), scope=scope, code=code, start=start, end=end, grain=g)
@@ -68,7 +68,7 @@ def unit_metrics(scope: Scope, code: str, start: date, end: date, metrics: tuple
     return values.iloc[0]
 
 
-@st.cache_data(ttl=TTL_SECONDS)
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
 def level_metrics(scope: Scope, level: str, under: str, start: date, end: date, metrics: tuple[str, ...],
                   department: str | None = None) -> pd.DataFrame:
     """Metrics of every unit at `level` inside `under` (e.g. all outlets of a branch)."""
@@ -80,7 +80,7 @@ def level_metrics(scope: Scope, level: str, under: str, start: date, end: date, 
     return _with_names(rows, values)
 
 
-@st.cache_data(ttl=TTL_SECONDS)
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
 def daily_metrics(scope: Scope, level: str, under: str, start: date, end: date, metrics: tuple[str, ...],
                   department: str | None = None) -> pd.DataFrame:
     """Metrics per unit at `level` and per day (trends, S-curves)."""
@@ -93,7 +93,7 @@ def daily_metrics(scope: Scope, level: str, under: str, start: date, end: date, 
     return names.merge(values, on="unit_code").sort_values(["unit_code", "day"]).reset_index(drop=True)
 
 
-@st.cache_data(ttl=TTL_SECONDS)
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
 def split_metrics(scope: Scope, code: str, start: date, end: date, metrics: tuple[str, ...],
                   by: tuple[str, ...], department: str | None = None) -> pd.DataFrame:
     """Metrics of one unit split by department, kind and/or segment (funnels)."""
@@ -105,13 +105,13 @@ def split_metrics(scope: Scope, code: str, start: date, end: date, metrics: tupl
                            by=["unit_code", *by], department=department)
 
 
-@st.cache_data(ttl=TTL_SECONDS)
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
 def staff_metrics(scope: Scope, under: str, start: date, end: date) -> pd.DataFrame:
     """One row per staff member of the subtree, with their workload and sales."""
     return per_staff(subtree_staff(engine(), scope=scope, under=under, start=start, end=end), start=start, end=end)
 
 
-@st.cache_data(ttl=TTL_SECONDS)
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
 def targets(scope: Scope, period: str, under: str, end: date) -> pd.DataFrame:
     """Target cells of a period for the units of `under` (inside the caller's scope)."""
     pages.lineage(engine(), scope=scope, code=under, day=end)
@@ -119,7 +119,7 @@ def targets(scope: Scope, period: str, under: str, end: date) -> pd.DataFrame:
     return read_targets(engine(), period=period, unit_codes=codes)
 
 
-@st.cache_data(ttl=TTL_SECONDS)
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
 def subtree_units(scope: Scope, under: str, day: date) -> pd.DataFrame:
     """The org units (code, name, name_en, level, parent_code) of the subtree of `under` as they
     stood on `day`, `under` included; refuses a root outside the caller's scope (pickers)."""
@@ -129,7 +129,7 @@ def subtree_units(scope: Scope, under: str, day: date) -> pd.DataFrame:
     return units[units["code"].isin(codes)].reset_index(drop=True)
 
 
-@st.cache_data(ttl=TTL_SECONDS)
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
 def plan(scope: Scope, kpi: str, under: str, end: date) -> pd.DataFrame:
     """Every period's targets of `kpi` for the units of `under` (the rollout plan)."""
     from store.targets import kpi_targets
@@ -138,7 +138,7 @@ def plan(scope: Scope, kpi: str, under: str, end: date) -> pd.DataFrame:
     return kpi_targets(engine(), kpi=kpi, unit_codes=pages.subtree_codes(engine(), root=under, day=end))
 
 
-@st.cache_data(ttl=TTL_SECONDS)
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
 def unit_trend(scope: Scope, code: str, start: date, end: date, metrics: tuple[str, ...],
                weekly: bool = False, department: str | None = None) -> pd.DataFrame:
     """Metrics of one unit per day, or per ISO week clipped to [start, end] (trend lines).
@@ -168,7 +168,7 @@ def _all_grains(code: str, scope: Scope, start: date, end: date, *, children: bo
                       for g in ("behaviour", "customer", "conversion")], ignore_index=True)
 
 
-@st.cache_data(ttl=TTL_SECONDS)
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
 def attainment(scope: Scope, code: str, period_key: str, start: date, end: date, children: bool,
                department: str | None = None) -> pd.DataFrame:
     """Target cells of `code` (or of its children) for the period with actual, completion,
@@ -188,7 +188,7 @@ def attainment(scope: Scope, code: str, period_key: str, start: date, end: date,
     return judged.merge(names, on="unit_code", how="left") if names is not None else judged
 
 
-@st.cache_data(ttl=TTL_SECONDS)
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
 def bulletin_workbook(scope: Scope, period_key: str, under: str, start: date, end: date, lang: str) -> bytes:
     """The weekly bulletin (通报) of `under` as an Excel file: the same builder as
     `python -m kpi bulletin`."""
@@ -202,7 +202,7 @@ def bulletin_workbook(scope: Scope, period_key: str, under: str, start: date, en
     return to_xlsx(sheets)
 
 
-@st.cache_data(ttl=TTL_SECONDS)
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
 def staff_metrics_in(scope: Scope, under: str, start: date, end: date, department: str | None = None) -> pd.DataFrame:
     """`staff_metrics` with the sales of one department only (None = all), so a staff list
     under a department filter adds up to its unit's rollup under the same filter."""
