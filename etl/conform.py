@@ -44,12 +44,16 @@ def known_outlets(validated: Validated, org_history: pd.DataFrame) -> None:
 
 
 def known_parents(validated: Validated) -> None:
-    """Reject org versions whose parent is missing (the head office alone has none)."""
-    rows = validated.rows
-    codes = set(rows["code"])
-    orphan = (rows["level"] != "head_office") & ~rows["parent_code"].isin(codes)
-    reasons = rows["parent_code"].map(lambda code: f"parent {code} is not in the org")
-    reject_where(validated, orphan, column="parent_code", reasons=reasons)
+    """Reject org versions whose parent is missing (the head office alone has none), then
+    their descendants in turn: a unit must never hang from one that was rejected."""
+    while True:
+        rows = validated.rows
+        codes = set(rows["code"])
+        orphan = (rows["level"] != "head_office") & ~rows["parent_code"].isin(codes)
+        if not orphan.any():
+            break
+        reasons = rows["parent_code"].map(lambda code: f"parent {code} is not in the org")
+        reject_where(validated, orphan, column="parent_code", reasons=reasons)
     rows = validated.rows
     bad_merge = rows["merged_into"].notna() & ~rows["merged_into"].isin(codes)
     reasons = rows["merged_into"].map(lambda code: f"merged_into {code} is not in the org")

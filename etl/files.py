@@ -7,6 +7,7 @@ until a branch name is wrong on the executive's screen.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import re
@@ -19,6 +20,10 @@ from charset_normalizer import from_bytes
 
 BOM = b"\xef\xbb\xbf"
 GB_FAMILY = {"gb18030", "gbk", "gb2312", "hz", "big5"}
+# Outside ASCII, what Chinese extracts hold: hanzi, CJK and fullwidth punctuation, a few others.
+NOT_CHINESE = re.compile(
+    r"[^\x00-\x7f\u3000-\u303f\u4e00-\u9fff\uff00-\uffef\u00b7\u2014\u2018\u2019\u201c\u201d\u2026]"
+)
 
 
 class SourceError(Exception):
@@ -75,51 +80,92 @@ def decode(path: Path, raw: bytes) -> str:
         try:
             return raw[len(BOM) :].decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise SourceError(path, f"has a UTF-8 BOM but invalid UTF-8 at byte {exc.start}")
+            raise SourceError(path, f"cannot decode: has a UTF-8 BOM but invalid UTF-8 at byte {exc.start}")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    try:
+        text: str | None = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        text = None
+    # Strict GB18030 also decodes much Latin-1 text ('é' + a letter is a valid pair), so the
+    # text must look Chinese: all common hanzi and punctuation, or a GB guess by the detector.
+    # The detector alone misjudges short files (a 4-line roster reads as Korean cp949).
+    if text is not None and _plainly_chinese(text):
+        return text
     best = from_bytes(raw).best()
     guess = best.encoding if best is not None else "unknown"
-    if guess.replace("_", "").lower() in GB_FAMILY or guess.startswith("gb"):
-        try:
-            return raw.decode("gb18030")
-        except UnicodeDecodeError as exc:
-            raise SourceError(path, f"invalid GB18030 at byte {exc.start}")
+    if text is not None and (guess.replace("_", "").lower() in GB_FAMILY or guess.startswith("gb")):
+        return text
     raise SourceError(path, f"cannot decode: neither UTF-8 nor GB18030 (best guess: {guess})")
+
+
+def _plainly_chinese(text: str) -> bool:
+    """Every non-ASCII character is a common (GB2312) hanzi or Chinese punctuation."""
+    try:
+        text.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return not NOT_CHINESE.search(text)
 
 
 def read_table(path: Path, *, columns: list[str]) -> pd.DataFrame:
     """A CSV or .xlsx extract as strings, with the file's `line` number of every row.
 
-    Extra columns are ignored; a missing one fails the whole file.
+    Extra columns are ignored; a missing or repeated one fails the whole file, and so does a
+    CSV row whose field count differs from the header's (a stray comma shifts every value
+    after it: no row of such a file can be trusted to be read right). Blank lines are skipped.
     """
     if path.suffix.lower() == ".xlsx":
-        frame = _read_xlsx(path)
+        header, lines, rows = _read_xlsx(path)
     else:
-        text = decode(path, path.read_bytes())
-        try:
-            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise SourceError(path, f"not a readable CSV ({exc})".replace("\n", " "))
-    frame.columns = [str(name).strip() for name in frame.columns]
-    missing = [name for name in columns if name not in frame.columns]
+        header, lines, rows = _read_csv(path, decode(path, path.read_bytes()))
+    header = [str(name).strip() for name in header]
+    repeated = [name for name in columns if header.count(name) > 1]
+    if repeated:
+        raise SourceError(path, f"column(s) repeated in the header: {', '.join(repeated)}")
+    missing = [name for name in columns if name not in header]
     if missing:
         raise SourceError(path, f"missing column(s): {', '.join(missing)}")
-    frame = frame[columns].copy()
+    frame = pd.DataFrame(rows, columns=header, dtype=object)[columns]
     for name in columns:
         frame[name] = frame[name].astype(str).str.strip()
-    frame.insert(0, "line", range(2, len(frame) + 2))
-    return frame
+    frame.insert(0, "line", lines)
+    blank = (frame[columns] == "").all(axis=1)
+    return frame[~blank].reset_index(drop=True)
 
 
-def _read_xlsx(path: Path) -> pd.DataFrame:
+def _read_csv(path: Path, text: str) -> tuple[list[str], list[int], list[list[str]]]:
+    """Header, rows, and the physical line each row starts on (blank lines are skipped)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        frame = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+        header = next(reader, None)
+        if header is None:
+            raise SourceError(path, "is empty: not even a header line")
+        width, lines, rows, start = len(header), [], [], reader.line_num + 1
+        for record in reader:
+            if len(record) == width:
+                lines.append(start)
+                rows.append(record)
+            elif record and (len(record) > 1 or record[0].strip()):
+                raise SourceError(path, f"line {start} has {len(record)} fields, the header has {width}")
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise SourceError(path, f"not a readable CSV (line {reader.line_num}: {exc})")
+    return header, lines, rows
+
+
+def _read_xlsx(path: Path) -> tuple[list[str], list[int], list[list[str]]]:
+    try:
+        sheet = pd.read_excel(path, dtype=str, header=None, keep_default_na=False, engine="openpyxl")
     except Exception as exc:  # openpyxl raises many types for a broken workbook
         raise SourceError(path, f"not a readable Excel workbook ({type(exc).__name__}: {exc})")
-    return frame
+    if sheet.empty:
+        raise SourceError(path, "is empty: its first sheet has no header row")
+    # Row 1 is the header: data starts on row 2, blank rows included in the count.
+    values = sheet.to_numpy().tolist()
+    return values[0], list(range(2, len(values) + 1)), values[1:]
 
 
 def day_of_name(path: Path) -> date | None:

@@ -22,6 +22,8 @@ KINDS = ("incremental", "stock")
 SEGMENTS = ("long_tail", "mass_affluent", "wealth", "private")
 PRODUCTS = ("card", "account", "deposit", "wealth")
 WECOM_STATUSES = ("1", "2", "4", "5")
+# The store's columns: INTEGER (32 bits) for counts, NUMERIC(18, 2) for money.
+COLUMN_MAXIMUM = {"int": 2**31 - 1, "money": 10**16 - 0.01}
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class Field:
     required: bool = True
     values: tuple[str, ...] = ()
     minimum: float | None = 0
+    maximum: float | None = None  # None: the largest value the store's column holds
 
 
 @dataclass
@@ -90,18 +93,23 @@ def _convert(raw: pd.Series, spec: Field) -> tuple[pd.Series, pd.Series]:
             lambda v: f"{spec.name} '{v}' is not a date (YYYY-MM-DD)"
         )
         return parsed.dt.date.where(~empty & ~wrong, None), problems
-    numbers = pd.to_numeric(raw.where(~empty, None), errors="coerce")
-    wrong = ~empty & numbers.isna()
+    # As floats: 'inf' and 'nan' parse as numbers but are no quantity, and a value too large
+    # for its column would fail mid-load on PostgreSQL (SQLite would take it).
+    numbers = pd.to_numeric(raw.where(~empty, None), errors="coerce").astype(float)
+    wrong = ~empty & ~np.isfinite(numbers)
     if spec.kind == "int":
-        wrong |= ~empty & numbers.notna() & (np.floor(numbers.fillna(0)) != numbers.fillna(0))
+        wrong |= ~empty & ~wrong & (np.floor(numbers) != numbers)
     problems[wrong & (problems == "")] = raw[wrong].map(
         lambda v: f"{spec.name} '{v}' is not {'a whole number' if spec.kind == 'int' else 'a number'}"
     )
+    checked = ~empty & ~wrong
     if spec.minimum is not None:
-        low = ~empty & ~wrong & (numbers < spec.minimum)
-        problems[low & (problems == "")] = raw[low].map(
-            lambda v: f"{spec.name} {v} is below {spec.minimum:g}"
-        )
+        low = checked & (numbers < spec.minimum)
+        problems[low & (problems == "")] = raw[low].map(lambda v: f"{spec.name} {v} is below {spec.minimum:g}")
+    maximum = spec.maximum if spec.maximum is not None else COLUMN_MAXIMUM[spec.kind]
+    high = checked & (numbers > maximum)
+    problems[high & (problems == "")] = raw[high].map(lambda v: f"{spec.name} {v} is above {maximum:.0f}")
+    numbers = numbers.where(problems == "")  # a rejected row's value is never cast
     if spec.kind == "int":
         return numbers.astype("Int64"), problems
     return numbers.round(2), problems

@@ -87,7 +87,9 @@ MAX_REJECTED_SHARE = 0.01
 
 def _refuse_a_gutted_history(engine: Engine, run_id: int, path: Path, *, rejected: int, rows_in: int,
                              rejects: list[dict]) -> None:
-    if rows_in > 0 and rejected <= MAX_REJECTED_SHARE * rows_in and rejected < rows_in:
+    if rows_in == 0:
+        raise SourceError(path, "has no rows: a full history cannot be empty, so the current history is kept")
+    if rejected <= MAX_REJECTED_SHARE * rows_in and rejected < rows_in:
         return
     with engine.begin() as connection:  # keep the reasons: `etl rejects --run` shows them
         write.add_rejects(connection, run_id, str(path), rejects)

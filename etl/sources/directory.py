@@ -15,8 +15,8 @@ from pathlib import Path
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from etl.files import SourceError, decode
-from etl.sources.wecom import Parsed, Reject, normalise_keys
+from etl.files import decode
+from etl.sources.wecom import NotJson, Parsed, Reject, check_is_log, normalise_keys
 
 DEPARTMENT_API = "department/list"
 USER_API = "user/list"
@@ -42,7 +42,7 @@ def parse_directory(path: Path, *, day: date, org: pd.DataFrame, roster: pd.Data
     dept_ids = set(org.loc[org["valid_from"] <= day, "wecom_dept_id"].dropna().astype(int))
     on_roster = roster[(roster["valid_from"] <= day) & (roster["valid_to"].isna() | (roster["valid_to"] > day))]
     status = dict(zip(on_roster["staff_id"], on_roster["wecom_status"], strict=True))
-    rows, rejects, rows_in = [], [], 0
+    rows, rejects, rows_in, not_json = [], [], 0, 0
     for number, line in enumerate(decode(path, path.read_bytes()).splitlines(), start=1):
         if not line.strip():
             continue
@@ -50,9 +50,9 @@ def parse_directory(path: Path, *, day: date, org: pd.DataFrame, roster: pd.Data
         try:
             rows += [{"line": number, **r} for r in _exchange(line, dept_ids, status, rejects, number)]
         except Reject as problem:
+            not_json += isinstance(problem, NotJson)
             rejects.append({"line": number, "column": problem.column, "reason": problem.reason, "raw": line[:2000]})
-    if rows_in == 0:
-        raise SourceError(path, "contains no exchanges")
+    check_is_log(path, rows_in=rows_in, not_json=not_json, rejects=rejects)
     return Parsed(rows=pd.DataFrame(rows), rejects=rejects, rows_in=rows_in)
 
 
@@ -60,8 +60,10 @@ def _exchange(line: str, dept_ids: set[int], status: dict, rejects: list[dict], 
     try:
         exchange = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise Reject(f"not valid JSON ({exc.msg} at column {exc.colno})")
-    if not isinstance(exchange, dict) or not {"api", "request", "response"} <= exchange.keys():
+        raise NotJson(f"not valid JSON ({exc.msg} at column {exc.colno})")
+    if not isinstance(exchange, dict):
+        raise NotJson(f"not a JSON object but a {type(exchange).__name__}")
+    if not {"api", "request", "response"} <= exchange.keys():
         raise Reject("an exchange needs the keys api, request and response")
     api, response = str(exchange["api"]).strip("/"), normalise_keys(exchange["response"])
     if api not in (DEPARTMENT_API, USER_API):

@@ -33,7 +33,7 @@ SPECS: dict[str, list[Field]] = {
         Field("name_en", "text", required=False),
         Field("level", "enum", values=LEVELS),
         Field("parent_code", "code", required=False),
-        Field("wecom_dept_id", "int", required=False),
+        Field("wecom_dept_id", "int", required=False, maximum=2**32 - 1),  # WeCom ids are uint32
         Field("valid_from", "date"),
         Field("valid_to", "date", required=False),
         Field("merged_into", "code", required=False),
@@ -88,7 +88,8 @@ def parse_extract(path: Path, source: str) -> Parsed:
     validated = validate(frame, fields)
     rows = validated.rows
     if source in ("org_units", "staff_roster"):
-        ends_early = rows["valid_to"].notna() & (rows["valid_to"] <= rows["valid_from"])
+        # As datetimes: a column of dates and Nones is inferred as datetime64 only until pandas 4.
+        ends_early = pd.to_datetime(rows["valid_to"]) <= pd.to_datetime(rows["valid_from"])  # NaT: False
         reject_where(
             validated,
             ends_early,

@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, NonNegativeInt, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, NonNegativeInt, ValidationError
 
 from etl.files import SourceError, decode
 from store.schema import WECOM_BEHAVIOUR_COUNTS, WECOM_GROUP_STATS
@@ -41,8 +41,8 @@ class BehaviorDay(_Body):
     stat_time: int
     chat_cnt: NonNegativeInt
     message_cnt: NonNegativeInt
-    reply_percentage: float | None = None
-    avg_reply_time: float | None = None
+    reply_percentage: float | None = Field(default=None, ge=0, le=100)  # a percentage
+    avg_reply_time: NonNegativeFloat | None = None
     negative_feedback_cnt: NonNegativeInt
     new_apply_cnt: NonNegativeInt
     new_contact_cnt: NonNegativeInt
@@ -95,6 +95,10 @@ class Reject(Exception):
         self.column = column
 
 
+class NotJson(Reject):
+    """A line that is no JSON object: one is a bad exchange, all of them a file that is no log."""
+
+
 def snake(key: str) -> str:
     converted = re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
     return KEY_ALIASES.get(converted, converted)
@@ -121,7 +125,7 @@ def parse_exchanges(path: Path, *, apis: set[str]) -> Parsed:
     text = decode(path, path.read_bytes())
     rows: list[dict] = []
     rejects: list[dict] = []
-    rows_in = 0
+    rows_in = not_json = 0
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -129,20 +133,35 @@ def parse_exchanges(path: Path, *, apis: set[str]) -> Parsed:
         try:
             rows.extend({"line": number, **row} for row in _exchange_rows(line, apis))
         except Reject as problem:
+            not_json += isinstance(problem, NotJson)
             rejects.append(
                 {"line": number, "column": problem.column, "reason": problem.reason, "raw": line[:2000]}
             )
+    check_is_log(path, rows_in=rows_in, not_json=not_json, rejects=rejects)
+    # The columns even when every exchange was rejected: the writers select them.
+    columns = ["line", "staff_id", "day", *(BEHAVIOR_FIELDS if BEHAVIOR_API in apis else GROUP_FIELDS)]
+    return Parsed(rows=pd.DataFrame(rows, columns=columns), rejects=rejects, rows_in=rows_in)
+
+
+def check_is_log(path: Path, *, rows_in: int, not_json: int, rejects: list[dict]) -> None:
+    """A file with no exchange, or whose every line is no JSON object (an HTML error page, a
+    CSV, a pretty-printed document), is not a log: it fails whole rather than line by line."""
     if rows_in == 0:
         raise SourceError(path, "contains no exchanges")
-    return Parsed(rows=pd.DataFrame(rows), rejects=rejects, rows_in=rows_in)
+    if not_json == rows_in:
+        first = rejects[0]
+        where = f"line {first['line']}: {first['reason']}"
+        raise SourceError(path, f"is not JSON lines: no line is a JSON object ({where})")
 
 
 def _exchange_rows(line: str, apis: set[str]) -> list[dict]:
     try:
         exchange = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise Reject(f"not valid JSON ({exc.msg} at column {exc.colno})")
-    if not isinstance(exchange, dict) or not {"api", "request", "response"} <= exchange.keys():
+        raise NotJson(f"not valid JSON ({exc.msg} at column {exc.colno})")
+    if not isinstance(exchange, dict):
+        raise NotJson(f"not a JSON object but a {type(exchange).__name__}")
+    if not {"api", "request", "response"} <= exchange.keys():
         raise Reject("an exchange needs the keys api, request and response")
     api = str(exchange["api"]).strip("/")
     if api not in apis:
@@ -172,8 +191,10 @@ def _behavior_rows(request: dict, response: dict) -> list[dict]:
             f"request names {who}: WeCom returns their combined total, not attributable to a person",
             "request.userid",
         )
+    if not isinstance(response.get("behavior_data"), list):  # an empty list is a day without data
+        raise Reject("response has no behavior_data list", "behavior_data")
     rows = []
-    for item in response.get("behavior_data", []):
+    for item in response["behavior_data"]:
         day = BehaviorDay.model_validate(item)
         values = day.model_dump(include=set(BEHAVIOR_FIELDS))
         if day.chat_cnt == 0:  # no chats: reply figures are undefined, never 0
@@ -192,8 +213,10 @@ def _group_rows(api: str, request: dict, response: dict) -> list[dict]:
             f"request names {len(owners)} owners: WeCom returns their combined total, not attributable to a person",
             "request.owner_filter",
         )
+    if not isinstance(response.get("items"), list):
+        raise Reject("response has no items list", "items")
     rows = []
-    for raw in response.get("items", []):
+    for raw in response["items"]:
         item = GroupItem.model_validate(raw)
         if api == GROUP_API:
             if not item.owner:

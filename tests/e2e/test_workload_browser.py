@@ -41,5 +41,5 @@ def test_a_lower_threshold_flags_more_staff(demo_page) -> None:  # noqa: ANN001
     expect(demo_page.locator(OVERLOADED)).not_to_have_text(f"{before:,}", timeout=60_000)  # the page re-ran
     after = int(demo_page.locator(OVERLOADED).inner_text().replace(",", ""))
     assert after > before
-    assert demo_page.get_by_role("tab", name=f"超负荷（{after}）").count() == 1
+    expect(demo_page.get_by_role("tab", name=f"超负荷（{after}）")).to_have_count(1, timeout=30_000)
     assert demo_page.locator(ERRORS).count() == 0
