@@ -11,7 +11,6 @@ under CI=true they fail instead (a skip there would hide a broken promise).
 
 from __future__ import annotations
 
-import os
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -24,22 +23,8 @@ from etl.load import load_paths
 from store.engine import make_engine
 from store.migrate import upgrade
 from store.schema import metadata
-from needs import require_or_skip
+from needs import PG_URL, pg_unavailable_reason, require_or_skip
 from tiny_bank import write_tiny_bank
-
-PG_URL = os.environ.get("CASCADE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-def _pg_unavailable_reason() -> str | None:
-    try:
-        engine = sa.create_engine(PG_URL, connect_args={"connect_timeout": 3})
-        with engine.connect():
-            pass
-        engine.dispose()
-    except Exception as exc:  # any failure to connect means: no server for us
-        return f"PostgreSQL unreachable at {PG_URL}: {type(exc).__name__}"
-    return None
-
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -63,7 +48,7 @@ def sqlite_engine(sqlite_template: Path, tmp_path: Path) -> Iterator[sa.Engine]:
 
 @pytest.fixture(scope="session")
 def pg_schema() -> Iterator[str]:
-    require_or_skip(_pg_unavailable_reason())
+    require_or_skip(pg_unavailable_reason())
     schema = f"cascade_test_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(PG_URL)
     with admin.begin() as connection:

@@ -9,6 +9,8 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -48,21 +50,40 @@ def test_seeded_bad_records_appear_in_rejects_with_their_reasons(demo_bank: Path
         assert record["reason"] in line
 
 
-def test_a_killed_load_rerun_equals_a_clean_load(demo_bank: Path, clean_load, tmp_path: Path) -> None:  # noqa: ANN001
-    _, clean = clean_load
-    db = tmp_path / "cascade.db"
-    assert etl(["init"], db).returncode == 0
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}"}
+@pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.postgres)])
+def empty_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL of an empty store for a loader subprocess: a SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'cascade.db'}"
+        return
+    from needs import PG_URL, pg_unavailable_reason, require_or_skip
+
+    require_or_skip(pg_unavailable_reason())
+    schema = f"cascade_crash_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(PG_URL)
+    with admin.begin() as connection:
+        connection.execute(sa.schema.CreateSchema(schema))
+    yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    with admin.begin() as connection:
+        connection.execute(sa.schema.DropSchema(schema, cascade=True))
+    admin.dispose()
+
+
+def test_a_killed_load_rerun_equals_a_clean_load(demo_bank: Path, clean_load, empty_store_url: str) -> None:  # noqa: ANN001
+    _, clean = clean_load  # loaded into SQLite: PostgreSQL must end with the very same content
+    env = {**os.environ, "DATABASE_URL": empty_store_url}
+    assert subprocess.run([sys.executable, "-m", "etl", "init"], env=env, timeout=120).returncode == 0
     loader = subprocess.Popen([sys.executable, "-m", "etl", "load", str(demo_bank)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    engine = make_engine(f"sqlite:///{db}")
+    engine = make_engine(empty_store_url)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and loaded_runs(engine) < 20:  # kill it mid-way through the facts
         time.sleep(0.05)
     loader.send_signal(signal.SIGKILL)
     loader.wait()
     assert 0 < loaded_runs(engine), "the loader was killed before it loaded anything"
-    rerun = etl(["load", str(demo_bank)], db)
+    rerun = subprocess.run([sys.executable, "-m", "etl", "load", str(demo_bank)], env=env,
+                           capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert table_hashes(engine, across_runs=True) == clean
 
