@@ -5,8 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from dashboard import data, state
+from dashboard.periods import Period
 from dashboard.state import t
 from store.exports import to_xlsx
+from store.pages import OutOfScope, Scope
 
 
 def empty_state() -> None:
@@ -25,3 +28,20 @@ def table_with_export(frame: pd.DataFrame, *, name: str, key: str) -> None:
         key=f"export-{key}",
         icon=":material/download:",
     )
+
+
+def unit_in_view(scope: Scope, period: Period, *, also_drop: tuple[str, ...] = ()) -> tuple[str, pd.DataFrame]:
+    """The unit in the URL and its path from the scope root, if the caller may see it.
+
+    Otherwise (another branch's unit, an unknown code, a tampered link) the page says so, the
+    URL names the root instead, the parameters that depend on the unit leave it, and the view
+    starts at the root."""
+    code = state.unit(scope.unit_code)
+    try:
+        return code, data.lineage(scope, code, period.end)
+    except OutOfScope:
+        st.warning(t("error.out_of_scope", code=code))
+        state.drill_to(scope.unit_code)
+        for key in also_drop:
+            st.query_params.pop(key, None)
+        return scope.unit_code, data.lineage(scope, scope.unit_code, period.end)

@@ -35,15 +35,7 @@ def pick_outlet() -> None:
 
 
 # Which subtree to compare within: ?unit=, checked against the caller's scope.
-code = state.unit(scope.unit_code)
-try:
-    path = data.lineage(scope, code, period.end)
-except OutOfScope:
-    st.warning(t("error.out_of_scope", code=code))
-    code = scope.unit_code
-    state.drill_to(code)
-    st.query_params.pop("outlet", None)
-    path = data.lineage(scope, code, period.end)
+code, path = widgets.unit_in_view(scope, period, also_drop=("outlet",))
 if path.iloc[-1]["level"] == "outlet" and len(path) > 1:  # a link to an outlet: compare it among its siblings
     st.query_params["outlet"] = code
     code = path.iloc[-2]["code"]

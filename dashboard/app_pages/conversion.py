@@ -9,7 +9,6 @@ from dashboard import charts, data, periods, state, widgets
 from dashboard import conversion_view as view
 from dashboard.state import t
 from kpi.registry import METRICS
-from store.pages import OutOfScope
 
 
 def label(metric: str) -> str:
@@ -35,14 +34,7 @@ if period is None:
 
 scope = state.scope()
 department = state.department()
-code = state.unit(scope.unit_code)
-try:
-    path = data.lineage(scope, code, period.end)
-except OutOfScope:
-    st.warning(t("error.out_of_scope", code=code))
-    code = scope.unit_code
-    state.drill_to(code)
-    path = data.lineage(scope, code, period.end)
+code, path = widgets.unit_in_view(scope, period)
 name_column = state.name_column()
 here = path.iloc[-1]
 

@@ -13,7 +13,6 @@ import streamlit as st
 from dashboard import data, periods, state, widgets
 from dashboard import drilldown_view as view
 from dashboard.state import t
-from store.pages import OutOfScope
 
 st.title(t("drilldown.title"))
 period = st.session_state.get("period")
@@ -59,14 +58,7 @@ def arrival(code: str) -> int:
 
 
 # The unit in view; a unit outside the caller's scope (or unknown) is refused, not shown.
-code = state.unit(scope.unit_code)
-try:
-    path = data.lineage(scope, code, period.end)
-except OutOfScope:
-    st.warning(t("error.out_of_scope", code=code))
-    st.query_params.pop("unit", None)
-    code = scope.unit_code
-    path = data.lineage(scope, code, period.end)
+code, path = widgets.unit_in_view(scope, period)
 here = path.iloc[-1]
 
 # Breadcrumb: each level above is a button that drills back up.

@@ -6,7 +6,6 @@ import streamlit as st
 from dashboard import charts, data, state, widgets
 from dashboard import overview_view as view
 from dashboard.state import t
-from store.pages import OutOfScope
 
 ADOPTION = ("staff_cnt", "contact_enabled_cnt", "contact_enabled_rate", "active_7d_cnt", "active_staff_rate", "new_contact_cnt")
 CHILD_LEVEL = {"head_office": "province", "province": "branch", "branch": "outlet"}
@@ -17,14 +16,7 @@ if period is None:
     widgets.empty_state()
     st.stop()
 scope, department, language, name_column = state.scope(), state.department(), state.language(), state.name_column()
-code = state.unit(scope.unit_code)
-try:
-    path = data.lineage(scope, code, period.end)
-except OutOfScope:
-    st.warning(t("error.out_of_scope", code=code))
-    code = scope.unit_code
-    state.drill_to(code)
-    path = data.lineage(scope, code, period.end)
+code, path = widgets.unit_in_view(scope, period)
 here = path.iloc[-1]
 
 # Breadcrumb: every level above is one click away.

@@ -6,7 +6,6 @@ from dashboard import data, state, widgets
 from dashboard import workload_view as view
 from dashboard.state import t
 from kpi import workload
-from store.pages import OutOfScope
 
 LEVELS = ("head_office", "province", "branch", "outlet")
 # Threshold inputs in the order a leader reads them: (field, step, format).
@@ -22,14 +21,7 @@ if period is None:
 
 # The unit in view comes from the URL: anything outside the caller's scope is refused.
 scope = state.scope()
-code = state.unit(scope.unit_code)
-try:
-    path = data.lineage(scope, code, period.end)
-except OutOfScope:
-    st.warning(t("error.out_of_scope", code=code))
-    code = scope.unit_code
-    state.drill_to(code)
-    path = data.lineage(scope, code, period.end)
+code, path = widgets.unit_in_view(scope, period)
 language, name_column = state.language(), state.name_column()
 here = path.iloc[-1]
 

@@ -168,7 +168,7 @@ def test_a_unit_outside_the_scope_is_refused_with_a_warning(app: AppTest, engine
     assert any("XX99" in w.value for w in app.warning)
     period = app.session_state["period"]
     assert metric_values(app)["在册员工数"] == f"{expected_unit(engine, 'HO', period)['staff_cnt']:,.0f}"
-    assert "unit" not in app.query_params
+    assert app.query_params["unit"] == "HO"  # the link now names the view it shows
 
 
 def test_a_click_on_a_bar_or_a_cell_picks_a_child_but_never_the_root() -> None:

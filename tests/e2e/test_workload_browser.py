@@ -38,7 +38,8 @@ def test_a_lower_threshold_flags_more_staff(demo_page) -> None:  # noqa: ANN001
     field = demo_page.get_by_label("日均新增客户达到（超负荷）")
     field.fill("3")
     field.press("Enter")
-    expect(demo_page.locator(OVERLOADED)).not_to_have_text(f"{before:,}", timeout=60_000)  # the page re-ran
+    shown_before = f"{before:,}"
+    expect(demo_page.locator(OVERLOADED)).not_to_have_text(shown_before, timeout=60_000)  # the page re-ran
     after = int(demo_page.locator(OVERLOADED).inner_text().replace(",", ""))
     assert after > before
     expect(demo_page.get_by_role("tab", name=f"超负荷（{after}）")).to_have_count(1, timeout=30_000)
