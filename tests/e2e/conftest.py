@@ -95,6 +95,6 @@ def browser() -> Iterator[object]:
 def page(browser, served_app: str) -> Iterator[object]:  # noqa: ANN001 - Playwright types
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
     tab = context.new_page()
-    tab.set_default_timeout(30_000)
+    tab.set_default_timeout(60_000)  # 2 cores shared by two test workers: page reruns can be slow
     yield tab
     context.close()
