@@ -38,6 +38,14 @@ def lineage(scope: Scope, code: str, day: date) -> pd.DataFrame:
     return pages.lineage(engine(), scope=scope, code=code, day=day)
 
 
+def _all_grains(code: str, scope: Scope, start: date, end: date, *, children: bool) -> pd.DataFrame:
+    """Rollup rows of every grain of one unit, or of its children, over [start, end]."""
+    read = pages.child_rollups if children else pages.unit_rollups
+    key = {"parent_code": code} if children else {"code": code}
+    return pd.concat([read(engine(), scope=scope, start=start, end=end, grain=g, **key)
+                      for g in ("behaviour", "customer", "conversion")], ignore_index=True)
+
+
 def _with_names(rows: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
     names = rows[["unit_code", "name", "name_en", "level"]].drop_duplicates("unit_code")
     return names.merge(values, on="unit_code").sort_values("unit_code").reset_index(drop=True)
@@ -47,8 +55,7 @@ def _with_names(rows: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
 def child_metrics(scope: Scope, parent_code: str, start: date, end: date, metrics: tuple[str, ...],
                   department: str | None = None) -> pd.DataFrame:
     """Metrics of each child of `parent_code` over the period, with names."""
-    rows = pd.concat([pages.child_rollups(engine(), scope=scope, parent_code=parent_code, start=start, end=end, grain=g)
-                      for g in ("behaviour", "customer", "conversion")], ignore_index=True)
+    rows = _all_grains(parent_code, scope, start, end, children=True)
     if rows.empty:
         return pd.DataFrame()
     values = compute_metrics(rows, metrics=list(metrics), period_start=start, period_end=end,
@@ -59,8 +66,7 @@ def child_metrics(scope: Scope, parent_code: str, start: date, end: date, metric
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
 def unit_metrics(scope: Scope, code: str, start: date, end: date, metrics: tuple[str, ...],
                  department: str | None = None) -> pd.Series | None:
-    rows = pd.concat([pages.unit_rollups(engine(), scope=scope, code=code, start=start, end=end, grain=g)
-                      for g in ("behaviour", "customer", "conversion")], ignore_index=True)
+    rows = _all_grains(code, scope, start, end, children=False)
     if rows.empty:
         return None
     values = compute_metrics(rows, metrics=list(metrics), period_start=start, period_end=end,
@@ -97,8 +103,7 @@ def daily_metrics(scope: Scope, level: str, under: str, start: date, end: date, 
 def split_metrics(scope: Scope, code: str, start: date, end: date, metrics: tuple[str, ...],
                   by: tuple[str, ...], department: str | None = None) -> pd.DataFrame:
     """Metrics of one unit split by department, kind and/or segment (funnels)."""
-    rows = pd.concat([pages.unit_rollups(engine(), scope=scope, code=code, start=start, end=end, grain=g)
-                      for g in ("behaviour", "customer", "conversion")], ignore_index=True)
+    rows = _all_grains(code, scope, start, end, children=False)
     if rows.empty:
         return pd.DataFrame()
     return compute_metrics(rows, metrics=list(metrics), period_start=start, period_end=end,
@@ -145,10 +150,7 @@ def unit_trend(scope: Scope, code: str, start: date, end: date, metrics: tuple[s
 
     Each day or week is its own period for the KPI engine, so a week's ratio is a ratio of the
     week's sums (never a mean of daily ratios) and its snapshots are its last day's."""
-    grains = [pages.unit_rollups(engine(), scope=scope, code=code, start=start, end=end, grain=g)
-              for g in ("behaviour", "customer", "conversion")]
-    # An empty grain's frame has object columns; concatenated, they would untype the counts.
-    rows = pd.concat([g for g in grains if not g.empty] or grains, ignore_index=True)
+    rows = _all_grains(code, scope, start, end, children=False)
     if rows.empty:
         return pd.DataFrame()
     if not weekly:
@@ -159,13 +161,6 @@ def unit_trend(scope: Scope, code: str, start: date, end: date, metrics: tuple[s
                              period_end=week.max().date(), by=[], department=department)
              .assign(day=week.min()) for _, week in pd.Series(days).groupby(days.to_period("W-SUN"))]
     return pd.concat(weeks, ignore_index=True)[["day", *metrics]]
-
-
-def _all_grains(code: str, scope: Scope, start: date, end: date, *, children: bool) -> pd.DataFrame:
-    read = pages.child_rollups if children else pages.unit_rollups
-    key = {"parent_code": code} if children else {"code": code}
-    return pd.concat([read(engine(), scope=scope, start=start, end=end, grain=g, **key)
-                      for g in ("behaviour", "customer", "conversion")], ignore_index=True)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
