@@ -8,7 +8,6 @@ active whom the roster says has left (their customers are still reachable by the
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from etl.files import decode
-from etl.sources.wecom import NotJson, Parsed, Reject, check_is_log, normalise_keys
+from etl.sources.wecom import NotJson, Parsed, Reject, check_is_log, invalid_body, open_exchange
 
 DEPARTMENT_API = "department/list"
 USER_API = "user/list"
@@ -57,28 +56,13 @@ def parse_directory(path: Path, *, day: date, org: pd.DataFrame, roster: pd.Data
 
 
 def _exchange(line: str, dept_ids: set[int], status: dict, rejects: list[dict], number: int) -> list[dict]:
-    try:
-        exchange = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise NotJson(f"not valid JSON ({exc.msg} at column {exc.colno})")
-    if not isinstance(exchange, dict):
-        raise NotJson(f"not a JSON object but a {type(exchange).__name__}")
-    if not {"api", "request", "response"} <= exchange.keys():
-        raise Reject("an exchange needs the keys api, request and response")
-    api, response = str(exchange["api"]).strip("/"), normalise_keys(exchange["response"])
-    if api not in (DEPARTMENT_API, USER_API):
-        raise Reject(f"unexpected api '{api}' in this file", "api")
-    if not isinstance(response, dict):
-        raise Reject("response must be a JSON object")
-    if response.get("errcode", 0) != 0:
-        raise Reject(f"WeCom errcode {response['errcode']}: {response.get('errmsg', '')}", "errcode")
+    api, _, response = open_exchange(line, {DEPARTMENT_API, USER_API})
     try:
         if api == DEPARTMENT_API:
             return _departments(response.get("department", []), dept_ids, rejects, number)
         return _users(response.get("userlist", []), status, rejects, number)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise Reject(f"{'.'.join(map(str, first['loc']))}: {first['msg']}")
+        raise invalid_body(exc)
 
 
 def _departments(items: list, dept_ids: set[int], rejects: list[dict], number: int) -> list[dict]:

@@ -154,7 +154,10 @@ def check_is_log(path: Path, *, rows_in: int, not_json: int, rejects: list[dict]
         raise SourceError(path, f"is not JSON lines: no line is a JSON object ({where})")
 
 
-def _exchange_rows(line: str, apis: set[str]) -> list[dict]:
+def open_exchange(line: str, apis: set[str]) -> tuple[str, dict, dict]:
+    """The api, request and response of one logged exchange, camelCase keys normalised.
+
+    Refuses a line that is not an exchange of one of `apis`, and a WeCom error response."""
     try:
         exchange = json.loads(line)
     except json.JSONDecodeError as exc:
@@ -173,14 +176,24 @@ def _exchange_rows(line: str, apis: set[str]) -> list[dict]:
     errcode = response.get("errcode", 0)
     if errcode != 0:
         raise Reject(f"WeCom errcode {errcode}: {response.get('errmsg', '')}", "errcode")
+    return api, request, response
+
+
+def invalid_body(exc: ValidationError) -> Reject:
+    """A reject naming the first field of a body that failed its model."""
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    return Reject(f"{where}: {first['msg']}", where)
+
+
+def _exchange_rows(line: str, apis: set[str]) -> list[dict]:
+    api, request, response = open_exchange(line, apis)
     try:
         if api == BEHAVIOR_API:
             return _behavior_rows(request, response)
         return _group_rows(api, request, response)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise Reject(f"{where}: {first['msg']}", where)
+        raise invalid_body(exc)
 
 
 def _behavior_rows(request: dict, response: dict) -> list[dict]:
