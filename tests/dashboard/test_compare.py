@@ -4,12 +4,9 @@ Every expectation is computed here from store + kpi, independently of the page's
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
-import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
@@ -19,25 +16,13 @@ from kpi.registry import METRICS
 from kpi.scorecard import peer_groups
 from store import pages
 from store.engine import make_engine
-from store.settings import get_settings
 
-APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 HO = pages.Scope("HO")
 MONTH = (date(2026, 10, 18), date(2026, 10, 31))  # 2026-10 clipped to the 14 demo days
 WEEK, LAST_WEEK = (date(2026, 10, 26), date(2026, 10, 31)), (date(2026, 10, 19), date(2026, 10, 25))
 SHARED = {"lang", "period", "dept"}
 COUNTS = ("staff_cnt", "new_contact_cnt", "contacts_live", "account_cnt", "funded_cnt")
 RATES = ("contact_enabled_rate", "active_staff_rate", "opening_rate", "funding_rate")
-
-
-@pytest.fixture
-def app(demo_sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
-    monkeypatch.setenv("DATABASE_URL", demo_sqlite_url)
-    get_settings.cache_clear()
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield AppTest.from_file(APP, default_timeout=60)
-    get_settings.cache_clear()
 
 
 def open_compare(app: AppTest, **params: str) -> AppTest:

@@ -7,14 +7,11 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from dashboard import periods
@@ -22,9 +19,7 @@ from kpi.metrics import compute_metrics
 from kpi.registry import METRICS
 from store import pages
 from store.engine import make_engine
-from store.settings import get_settings
 
-APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 PAGE = "app_pages/conversion.py"
 STAGES = ("contacts_added", "contacts_first_chat", "account_cnt", "funded_cnt", "wealth_cnt", "card_cnt")
 SELL = STAGES[2:]
@@ -34,16 +29,6 @@ SEGMENTS_ZH = {"long_tail": "长尾客户（<5万）", "mass_affluent": "大众�
                "wealth": "财富客户（50万–600万）", "private": "私行客户（≥600万）"}
 KINDS_ZH = {"incremental": "新增客户", "stock": "存量客户"}
 DEPARTMENTS_ZH = {"online": "网络金融部", "retail": "个人金融部"}
-
-
-@pytest.fixture
-def app(demo_sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
-    monkeypatch.setenv("DATABASE_URL", demo_sqlite_url)
-    get_settings.cache_clear()
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield AppTest.from_file(APP, default_timeout=60)
-    get_settings.cache_clear()
 
 
 def open_page(at: AppTest, **params: str) -> AppTest:

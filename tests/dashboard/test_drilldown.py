@@ -5,12 +5,9 @@ compared with what the page shows."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from dashboard import drilldown_view as view
@@ -20,22 +17,10 @@ from kpi.registry import METRICS
 from kpi.staff import staff_metrics
 from store import pages
 from store.engine import make_engine
-from store.settings import get_settings
 from store.staff_reads import subtree_staff
 
-APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 PAGE = "app_pages/drilldown.py"
 HO = pages.Scope("HO")
-
-
-@pytest.fixture
-def app(demo_sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
-    monkeypatch.setenv("DATABASE_URL", demo_sqlite_url)
-    get_settings.cache_clear()
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield AppTest.from_file(APP, default_timeout=60)
-    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="module")

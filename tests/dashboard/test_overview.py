@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 import streamlit as st
@@ -13,19 +12,12 @@ from streamlit.testing.v1 import AppTest
 from kpi.metrics import compute_metrics
 from store import pages
 from store.engine import make_engine
-from store.settings import get_settings
-
-APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
-
+from apptest_support import app_on
 
 @pytest.fixture
 def app(tiny_sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
-    monkeypatch.setenv("DATABASE_URL", tiny_sqlite_url)
-    get_settings.cache_clear()
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield AppTest.from_file(APP, default_timeout=30)
-    get_settings.cache_clear()
+    """The overview's numbers are checked by hand: the tiny bank, not the demo one."""
+    yield from app_on(tiny_sqlite_url, monkeypatch)
 
 
 def metric_values(at: AppTest) -> dict[str, str]:

@@ -3,14 +3,11 @@ flags and bins are the KPI engine's (kpi.workload over kpi.staff over store.staf
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import fields
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from dashboard.i18n import catalog
@@ -18,23 +15,11 @@ from kpi.staff import staff_metrics
 from kpi.workload import DEFAULTS, FLAGS, IDLE_RULES, OVERLOAD_RULES, Thresholds, by_workload, flag
 from store.engine import make_engine
 from store.pages import Scope
-from store.settings import get_settings
 from store.staff_reads import subtree_staff
 
-APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 PAGE = "app_pages/workload.py"
 START, END = date(2026, 10, 18), date(2026, 10, 31)  # the default month, clipped to the demo's 14 days
 DAYS = 14
-
-
-@pytest.fixture
-def app(demo_sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
-    monkeypatch.setenv("DATABASE_URL", demo_sqlite_url)
-    get_settings.cache_clear()
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield AppTest.from_file(APP, default_timeout=60)
-    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="module")
