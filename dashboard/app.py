@@ -14,5 +14,8 @@ PAGES = [
     st.Page("app_pages/compare.py", title=state.t("nav.compare"), icon=":material/leaderboard:", url_path="compare"),
     st.Page("app_pages/workload.py", title=state.t("nav.workload"), icon=":material/groups:", url_path="workload"),
     st.Page("app_pages/conversion.py", title=state.t("nav.conversion"), icon=":material/filter_alt:", url_path="conversion"),
+    st.Page("app_pages/targets.py", title=state.t("nav.targets"), icon=":material/account_balance:", url_path="targets"),
+    st.Page("app_pages/incentives.py", title=state.t("nav.incentives"), icon=":material/payments:", url_path="incentives"),
+    st.Page("app_pages/health.py", title=state.t("nav.health"), icon=":material/monitor_heart:", url_path="health"),
 ]
 st.navigation(PAGES).run()
