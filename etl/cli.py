@@ -5,6 +5,8 @@ Each command's docstring is its --help, with an example.
 
 from __future__ import annotations
 
+import getpass
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -13,6 +15,18 @@ import click
 from store.engine import make_engine
 from store.migrate import upgrade
 from store.settings import get_settings
+from store.users import (
+    DEPARTMENTS,
+    HEAD_OFFICE,
+    ROLES,
+    UserError,
+    add_leaders_from_roster,
+    add_user,
+    disable_user,
+    leader_accounts_from_roster,
+    list_users,
+    set_password,
+)
 
 SCALES = ("small", "large", "national")
 
@@ -115,3 +129,115 @@ def rejects(database_url: str, run_id: int | None, limit: int) -> None:
         return
     frame["file"] = frame["file"].map(lambda path: Path(path).name)
     click.echo(frame.to_string(index=False))
+
+
+@cli.group()
+def users() -> None:
+    """Accounts that may sign in to the dashboard (roles and rights: docs/access.md)."""
+
+
+def _user_store(database_url: str):  # noqa: ANN202 - an Engine; the ETL does not import SQLAlchemy
+    engine = make_engine(database_url)
+    upgrade(engine)
+    return engine
+
+
+def _new_password(from_stdin: bool) -> str:
+    """The password from one line of stdin, or typed twice at a hidden prompt."""
+    if from_stdin:
+        return click.get_text_stream("stdin").readline().rstrip("\r\n")
+    if not sys.stdin.isatty():  # getpass would fall back to reading stdin with echo on
+        raise click.ClickException("no terminal to type a password in: use --password-stdin or --no-password")
+    try:
+        first = getpass.getpass("password: ")
+        again = getpass.getpass("password again: ")
+    except EOFError:
+        raise click.ClickException("no password typed: use --password-stdin or --no-password") from None
+    if first != again:
+        raise click.ClickException("the two passwords differ; nothing was changed")
+    return first
+
+
+@users.command("add")
+@click.argument("login")
+@click.option("--name", "display_name", required=True, help="Name shown in the dashboard.")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--scope", "scope_code", default=HEAD_OFFICE, show_default=True,
+              help="Org unit the user sees (branch_leader: its province, branch or outlet code).")
+@click.option("--department", type=click.Choice(DEPARTMENTS), default=None, help="department_head only.")
+@click.option("--email", default=None, help="Matched to the OpenID Connect email claim.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+@click.option("--no-password", is_flag=True, help="Sign-in only through the proxy or OIDC.")
+@click.pass_obj
+def users_add(database_url: str, login: str, password_stdin: bool, no_password: bool, **account: str | None) -> None:
+    """Create an account. The password is prompted for (never an argument), at least 12 characters.
+
+    Example: python -m etl users add li.ming --name 李明 --role branch_leader --scope GD01
+    """
+    if no_password and password_stdin:
+        raise click.ClickException("--no-password and --password-stdin contradict each other")
+    password = None if no_password else _new_password(password_stdin)
+    try:
+        user = add_user(_user_store(database_url), login=login, password=password, **account)
+    except UserError as problem:
+        raise click.ClickException(str(problem)) from None
+    click.echo(f"added {user.login} ({user.role}, scope {user.scope_code})")
+
+
+@users.command("list")
+@click.pass_obj
+def users_list(database_url: str) -> None:
+    """List accounts with role, scope and state (never password hashes).
+
+    Example: python -m etl users list
+    """
+    table = list_users(_user_store(database_url))
+    click.echo("no users" if table.empty else table.to_string(index=False))
+
+
+@users.command("disable")
+@click.argument("login")
+@click.pass_obj
+def users_disable(database_url: str, login: str) -> None:
+    """Refuse every further sign-in of an account (it stays on record).
+
+    Example: python -m etl users disable li.ming
+    """
+    try:
+        disable_user(_user_store(database_url), login=login)
+    except UserError as problem:
+        raise click.ClickException(str(problem)) from None
+    click.echo(f"disabled {login}")
+
+
+@users.command("passwd")
+@click.argument("login")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+@click.pass_obj
+def users_passwd(database_url: str, login: str, password_stdin: bool) -> None:
+    """Set an account's password (this also lifts a lockout).
+
+    Example: python -m etl users passwd li.ming
+    """
+    try:
+        set_password(_user_store(database_url), login=login, password=_new_password(password_stdin))
+    except UserError as problem:
+        raise click.ClickException(str(problem)) from None
+    click.echo(f"password set for {login}")
+
+
+@users.command("from-roster")
+@click.option("--day", type=click.DateTime(formats=["%Y-%m-%d"]), required=True, help="Roster as of this day.")
+@click.option("--dry-run", is_flag=True, help="Only list the proposed accounts.")
+@click.pass_obj
+def users_from_roster(database_url: str, day, dry_run: bool) -> None:  # noqa: ANN001
+    """Create branch_leader accounts (no password) for outlet and branch heads on the roster.
+
+    Example: python -m etl users from-roster --day 2026-10-31 --dry-run
+    """
+    engine = _user_store(database_url)
+    if dry_run:
+        table = leader_accounts_from_roster(engine, day=day.date())
+    else:
+        table = add_leaders_from_roster(engine, day=day.date())
+    click.echo("no outlet or branch heads on the roster that day" if table.empty else table.to_string(index=False))
