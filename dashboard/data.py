@@ -18,6 +18,7 @@ from store import pages
 from store.engine import make_engine
 from store.pages import Scope
 from store.staff_reads import subtree_staff
+from store import targets as target_store
 from store.targets import read_targets
 
 TTL_SECONDS = 300
@@ -125,6 +126,47 @@ def targets(scope: Scope, period: str, under: str, end: date) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
+def target_periods(scope: Scope) -> list[str]:
+    """The periods that have targets (every scope sees the same calendar of periods)."""
+    return target_store.target_periods(engine())
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
+def cell_actuals(scope: Scope, under: str, level: str | None, start: date, end: date, cell: tuple[str, str, str, str],
+                 ) -> pd.Series:
+    """Actual of one target cell shape (kpi, department, kind, segment) over [start, end] for the
+    children of `under` (level None) or its units at `level`: the weights of 'last period's actual'."""
+    from kpi.bulletin import target_actuals
+
+    if level is None:
+        rows = _all_grains(under, scope, start, end, children=True)
+    else:
+        rows = pages.level_rollups(engine(), scope=scope, level=level, under=under, start=start, end=end)
+    if rows.empty:
+        return pd.Series(dtype=float)
+    kpi, department, kind, segment = cell
+    shape = pd.DataFrame({"unit_code": sorted(set(rows["unit_code"]))}).assign(
+        kpi=kpi, department=department, kind=kind, segment=segment, value=0.0)
+    actual = target_actuals(rows, shape, start=start, end=end)
+    return actual.set_index("unit_code")["actual"]
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
+def audit(scope: Scope, target_id: int, day: date) -> pd.DataFrame:
+    """The audit trail of one target, if its unit is inside the caller's scope."""
+    unit = target_store.target_unit(engine(), target_id=target_id)
+    pages.lineage(engine(), scope=scope, code=unit or "", day=day)
+    return target_store.audit_trail(engine(), target_id=target_id)
+
+
+def forget_targets() -> None:
+    """Drop every cached read that shows targets, after a write (other users' caches too:
+    a saved target must not look unsaved to anyone)."""
+    for read in (targets, target_periods, attainment, plan, bulletin_workbook, audit):
+        read.clear()
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
 def subtree_units(scope: Scope, under: str, day: date) -> pd.DataFrame:
     """The org units (code, name, name_en, level, parent_code) of the subtree of `under` as they
     stood on `day`, `under` included; refuses a root outside the caller's scope (pickers)."""
@@ -206,3 +248,94 @@ def staff_metrics_in(scope: Scope, under: str, start: date, end: date, departmen
         sales = bundle["conversions"]
         bundle = {**bundle, "conversions": sales[sales["department"] == department].reset_index(drop=True)}
     return per_staff(bundle, start=start, end=end)
+
+
+# --- data health ---
+# Load runs change while an admin watches a load: a short cache, and a refresh button.
+HEALTH_TTL_SECONDS = 30
+REJECT_LIMIT = 5000
+
+
+@st.cache_data(ttl=HEALTH_TTL_SECONDS, show_spinner=False)  # its default text is English-only
+def health_freshness(scope: Scope, today: date) -> pd.DataFrame:
+    """Per source: last successful load, newest day, days behind `today` (`python -m etl status`)."""
+    from store.read import source_freshness
+
+    return source_freshness(engine(), today=today)
+
+
+@st.cache_data(ttl=HEALTH_TTL_SECONDS, show_spinner=False)  # its default text is English-only
+def health_runs(scope: Scope, limit: int, statuses: tuple[str, ...] = (), sources: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The latest load runs, newest first, with timings; empty filters keep everything."""
+    from store.health import load_runs
+
+    return load_runs(engine(), limit=limit, statuses=statuses, sources=sources)
+
+
+@st.cache_data(ttl=HEALTH_TTL_SECONDS, show_spinner=False)  # its default text is English-only
+def health_run_facets(scope: Scope) -> dict[str, list[str]]:
+    from store.health import run_facets
+
+    return run_facets(engine())
+
+
+@st.cache_data(ttl=HEALTH_TTL_SECONDS, show_spinner=False)  # its default text is English-only
+def health_rejects(scope: Scope, run_id: int | None = None) -> pd.DataFrame:
+    """Quarantined rows of one run, or of every file's latest run (`python -m etl rejects`)."""
+    from store.read import rejects
+
+    return rejects(engine(), run_id=run_id, limit=REJECT_LIMIT)
+
+
+@st.cache_data(ttl=HEALTH_TTL_SECONDS, show_spinner=False)  # its default text is English-only
+def health_reject_counts(scope: Scope, run_id: int | None = None) -> pd.DataFrame:
+    from store.health import reject_counts
+
+    return reject_counts(engine(), run_id=run_id)
+
+
+@st.cache_data(ttl=HEALTH_TTL_SECONDS, show_spinner=False)  # its default text is English-only
+def health_coverage(scope: Scope, under: str, start: date, end: date) -> pd.DataFrame:
+    """Staff on the roster of `under` in the period, each with whether any data came in."""
+    from store.health import staff_coverage
+
+    return staff_coverage(engine(), scope=scope, under=under, start=start, end=end)
+
+
+def refresh_health() -> None:
+    """Drop the cached health reads so the next run reads the store again."""
+    for read in (health_freshness, health_runs, health_run_facets, health_rejects, health_reject_counts,
+                 health_coverage):
+        read.clear()
+
+
+# --- incentives ---
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
+def payout_curves(scope: Scope, status: str | None) -> pd.DataFrame:
+    """Each role's newest payout curve with `status` ("approved", "draft"; None = newest of any
+    status). The plan is bank-wide: the scope only keys the cache like every other read."""
+    from store.incentives import read_curves
+
+    return read_curves(engine(), status=status)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
+def incentive_targets(scope: Scope, period: str, under: str, start: date, end: date) -> pd.DataFrame:
+    """Target cells of a period for the units of `under` and for its staff (staff-level targets,
+    whose unit_code is a staff id), each with its last approved value (NaN if never approved)."""
+    from store.incentives import approved_target_values
+
+    pages.lineage(engine(), scope=scope, code=under, day=end)  # refuse anything outside scope
+    codes = set(pages.subtree_codes(engine(), root=under, day=end))
+    codes |= set(staff_metrics_in(scope, under, start, end, None)["staff_id"])
+    cells = read_targets(engine(), period=period)
+    cells = cells[cells["unit_code"].isin(codes)]
+    approved = approved_target_values(engine(), period=period).drop(columns=["approved_by", "approved_at"])
+    return cells.merge(approved, left_on="id", right_on="target_id", how="left").drop(columns="target_id")
+
+
+def forget_incentives() -> None:
+    """Drop the cached curves and targets after a scenario was saved (for every user)."""
+    for read in (payout_curves, incentive_targets):
+        read.clear()
+    forget_targets()

@@ -33,7 +33,6 @@ STAFF_COUNTS = ("managed_customers", "contacts_live", "new_contact_cnt", "chat_c
                 "chat_total", "new_member_cnt", "tasks_assigned", "tasks_done", "card_cnt",
                 "account_cnt", "funded_cnt")
 RATE_UNITS = ("ratio",)
-MARKDOWN_SPECIALS = "\\`*_{}[]<>()#+-.!|~$"
 
 Label = Callable[[str], str]
 
@@ -90,11 +89,6 @@ def change(name: str, now: float | None, before: float | None, language: str = "
     if METRICS[name].unit == "CNY":
         return money(now - before, language, signed=True)
     return f"{now - before:+,.0f}"
-
-
-def plain(text: object) -> str:
-    """Org or staff names are data: escape Markdown so a label never renders as markup."""
-    return "".join("\\" + c if c in MARKDOWN_SPECIALS else c for c in str(text))
 
 
 def chart_text(values: pd.Series) -> pd.Series:

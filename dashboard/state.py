@@ -41,6 +41,45 @@ def scope() -> Scope:
     return Scope(unit_code="HO")
 
 
+def who() -> str:
+    """The login that signs every write (the demo persona until sign-in is configured)."""
+    return st.session_state.get("login", "demo")
+
+
+def can_edit_targets(department: str) -> bool:
+    """Whether the caller may change targets of `department` (every persona in demo mode)."""
+    return True
+
+
+def can_approve_targets(department: str) -> bool:
+    return can_edit_targets(department)
+
+
+def metric_name(metric: str) -> str:
+    """A registry metric's name in the UI language (the registry is the authority)."""
+    from kpi.registry import METRICS
+
+    found = METRICS.get(metric)
+    if found is None:
+        return metric
+    return found.name_zh if language() == "zh-CN" else found.name_en
+
+
+def pick(container, param: str, label: str, options: list[str], *, shared: bool = False,  # noqa: ANN001 - a column
+         format_func=str) -> str:  # noqa: ANN001 - a label function
+    """A select box whose value lives in the URL under `param`; an unknown value falls back
+    to the first option (a stale link stays usable). `shared` values survive page switches."""
+    wanted = st.query_params.get(param)
+    chosen = wanted if wanted in options else options[0]
+    key = f"pick-{param}"
+    st.session_state[key] = chosen  # the URL wins over a widget state from another page
+    labels = {option: format_func(option) for option in options}  # in this run's language
+    container.selectbox(label, options, key=key, format_func=labels.__getitem__,
+                        on_change=lambda: _set(param, st.session_state[key]) if shared
+                        else st.query_params.update({param: st.session_state[key]}))
+    return chosen
+
+
 def department() -> str | None:
     chosen = st.query_params.get("dept")
     return chosen if chosen in DEPARTMENTS else None

@@ -12,6 +12,38 @@ from store.exports import to_xlsx
 from store.pages import OutOfScope, Scope
 
 
+MARKDOWN_SPECIALS = "\\`*_{}[]<>()#+-.!|~$"
+
+
+def plain(text: object) -> str:
+    """Org or staff names are data: escape Markdown so a label never renders as markup."""
+    return "".join("\\" + c if c in MARKDOWN_SPECIALS else c for c in str(text))
+
+
+def breadcrumb(path: pd.DataFrame, *, code: str, name_column: str) -> None:
+    """The path from the scope root to the unit in view; each level above drills back up."""
+    with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+        for step, unit in enumerate(path.to_dict("records")):
+            if step:
+                st.markdown("›", width="content")
+            if unit["code"] == code:
+                st.markdown(f"**{plain(unit[name_column])}**", width="content")
+            else:
+                st.button(plain(unit[name_column]), key=f"crumb-{unit['code']}", type="tertiary",
+                          on_click=state.drill_to, args=(unit["code"],))
+
+
+def flash(message: str) -> None:
+    """Keep a confirmation for the next run (a write is followed by a rerun that reads afresh)."""
+    st.session_state["flash"] = message
+
+
+def show_flash() -> None:
+    message = st.session_state.pop("flash", None)
+    if message:
+        st.success(message, icon=":material/check_circle:")
+
+
 def empty_state() -> None:
     st.info(f"**{t('empty.title')}**  \n{t('empty.body')}", icon=":material/inbox:")
 

@@ -62,6 +62,20 @@ def parse_period(period: str) -> tuple[date, date]:
     return date(year, first_month, 1), date(year, last_month, last_day)
 
 
+def previous_period(period: str) -> str:
+    """The period of the same kind just before: 2026-01 → 2025-12, 2026Q1 → 2025Q4, 2026 → 2025."""
+    match = _PERIOD.match(period.strip())
+    if match is None:
+        raise ValueError(f"not a period: {period!r}")
+    year = int(match["year"])
+    for part, letter, count in (("month", "-", 12), ("quarter", "Q", 4), ("half", "H", 2)):
+        if match[part]:
+            number = int(match[part]) - 1
+            number, year = (number, year) if number else (count, year - 1)
+            return f"{year}{letter}{number:02d}" if part == "month" else f"{year}{letter}{number}"
+    return str(year - 1)
+
+
 def _is_period(value: object) -> bool:
     try:
         parse_period(str(value))

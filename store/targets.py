@@ -15,6 +15,7 @@ from decimal import Decimal
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from store.read import frame
 from store.schema import target, target_audit
@@ -147,6 +148,56 @@ def save_changes(engine: Engine, *, changes: Sequence[Change], by: str, reason: 
         ]
 
 
+def save_cells(engine: Engine, *, cells: pd.DataFrame, by: str, reason: str) -> dict[str, int]:
+    """Save an allocation's cells as drafts, all or nothing.
+
+    `cells` has CELL, `value` and `expected_version`: the version the editor saw, or NaN for a
+    cell that did not exist yet. A cell changed since (or created meanwhile by someone else)
+    refuses the whole batch with StaleEdit naming who and when; unchanged values are skipped."""
+    reason = _need_reason(reason)
+    counts = {"inserted": 0, "updated": 0, "unchanged": 0}
+    try:
+        with engine.begin() as connection:
+            for _, cell in cells.iterrows():
+                counts[_save_cell(connection, cell, by=by, reason=reason)] += 1
+    except IntegrityError as clash:  # a concurrent insert of the same cell won the race
+        raise _creator_of(engine, cells) from clash
+    return counts
+
+
+def _save_cell(connection: Connection, cell: pd.Series, *, by: str, reason: str) -> str:
+    value = Decimal(str(cell["value"])).quantize(Decimal("0.01"))
+    current = connection.execute(select(target).where(*[target.c[c] == cell[c] for c in CELL])).mappings().first()
+    if pd.isna(cell["expected_version"]):
+        if current is not None:  # someone created it after the editor looked
+            raise StaleEdit(int(current["id"]), current["updated_by"], current["updated_at"])
+        _insert(connection, cell, value, by=by, reason=reason)
+        return "inserted"
+    if current is None:
+        raise TargetError(f"target cell {tuple(cell[c] for c in CELL)} no longer exists")
+    if current["version"] == int(cell["expected_version"]) and Decimal(str(current["value"])) == value:
+        return "unchanged"
+    _update(connection, int(current["id"]), int(cell["expected_version"]), {"value": value, "status": "draft"},
+            by=by, reason=reason)
+    return "updated"
+
+
+def _creator_of(engine: Engine, cells: pd.DataFrame) -> StaleEdit | TargetError:
+    new = cells[cells["expected_version"].isna()]
+    with engine.connect() as connection:
+        for _, cell in new.iterrows():
+            row = connection.execute(select(target).where(*[target.c[c] == cell[c] for c in CELL])).mappings().first()
+            if row is not None:
+                return StaleEdit(int(row["id"]), row["updated_by"], row["updated_at"])
+    return TargetError("the cells could not be saved: another change conflicted; reload and try again")
+
+
+def target_periods(engine: Engine) -> list[str]:
+    """The distinct periods that have targets (labels such as 2026-10 or 2026Q4)."""
+    with engine.connect() as connection:
+        return sorted(connection.execute(select(target.c.period).distinct()).scalars().all())
+
+
 def approve(engine: Engine, *, versions: dict[int, int], by: str, reason: str) -> list[int]:
     """Approve targets at the versions the approver reviewed, all or nothing."""
     reason = _need_reason(reason)
@@ -158,6 +209,12 @@ def set_locked(engine: Engine, *, target_id: int, locked: bool, expected_version
     reason = _need_reason(reason)
     with engine.begin() as connection:
         return _update(connection, target_id, expected_version, {"locked": locked}, by=by, reason=reason)
+
+
+def target_unit(engine: Engine, *, target_id: int) -> str | None:
+    """The unit (or staff id) a target belongs to, to check the caller may see it."""
+    with engine.connect() as connection:
+        return connection.execute(select(target.c.unit_code).where(target.c.id == target_id)).scalar_one_or_none()
 
 
 def audit_trail(engine: Engine, *, target_id: int) -> pd.DataFrame:

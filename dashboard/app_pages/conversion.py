@@ -39,18 +39,13 @@ name_column = state.name_column()
 here = path.iloc[-1]
 
 # Unit picker: the levels above are one click away, the units below one choice away.
-with st.container(horizontal=True, vertical_alignment="bottom"):
-    for _, unit in path.iterrows():
-        if unit["code"] == code:
-            st.markdown(f"**{unit[name_column]}**")
-        else:
-            st.button(unit[name_column], key=f"crumb-{unit['code']}", on_click=state.drill_to, args=(unit["code"],))
-    if here["level"] != "outlet":
-        children = data.child_metrics(scope, code, period.start, period.end, ("contacts_added",))
-        options = dict(zip(children.get("unit_code", []), children.get(name_column, []), strict=True))
-        st.selectbox(t("conversion.drill_select"), [None, *options], key=f"drill-{code}", width=320,
-                     format_func=lambda c: t("conversion.drill_none") if c is None else f"{options[c]} ({c})",
-                     on_change=lambda: state.drill_to(st.session_state[f"drill-{code}"] or code))
+widgets.breadcrumb(path, code=code, name_column=name_column)
+if here["level"] != "outlet":
+    children = data.child_metrics(scope, code, period.start, period.end, ("contacts_added",))
+    options = dict(zip(children.get("unit_code", []), children.get(name_column, []), strict=True))
+    st.selectbox(t("conversion.drill_select"), [None, *options], key=f"drill-{code}", width=320,
+                 format_func=lambda c: t("conversion.drill_none") if c is None else f"{options[c]} ({c})",
+                 on_change=lambda: state.drill_to(st.session_state[f"drill-{code}"] or code))
 st.caption(t("conversion.caption", unit=here[name_column], start=period.start, end=period.end))
 
 headline = data.unit_metrics(scope, code, period.start, period.end, view.METRICS, department)

@@ -62,15 +62,7 @@ code, path = widgets.unit_in_view(scope, period)
 here = path.iloc[-1]
 
 # Breadcrumb: each level above is a button that drills back up.
-with st.container(horizontal=True, vertical_alignment="center", gap="small"):
-    for step, unit in enumerate(path.to_dict("records")):
-        if step:
-            st.markdown("›", width="content")
-        if unit["code"] == code:
-            st.markdown(f"**{view.plain(unit[name_column])}**", width="content")
-        else:
-            st.button(view.plain(unit[name_column]), key=f"crumb-{unit['code']}", type="tertiary",
-                      on_click=state.drill_to, args=(unit["code"],))
+widgets.breadcrumb(path, code=code, name_column=name_column)
 st.caption(t("drilldown.caption", level=t(f"level.{here['level']}"), unit=here[name_column], code=code,
              start=period.start, end=period.end))
 

@@ -20,12 +20,7 @@ code, path = widgets.unit_in_view(scope, period)
 here = path.iloc[-1]
 
 # Breadcrumb: every level above is one click away.
-crumbs = st.columns([1] * len(path) + [max(1, 8 - len(path))], gap="small")
-for column, (_, unit) in zip(crumbs, path.iterrows()):
-    if unit["code"] == code:
-        column.markdown(f"**{unit[name_column]}**")
-    else:
-        column.button(unit[name_column], key=f"crumb-{unit['code']}", on_click=state.drill_to, args=(unit["code"],))
+widgets.breadcrumb(path, code=code, name_column=name_column)
 st.caption(t("overview.caption", unit=here[name_column], start=period.start, end=period.end))
 
 # Headline cards: actual, and where the period has targets, target, completion and time progress.

@@ -153,3 +153,10 @@ def test_horizontal_overlap_not_owner_and_unowned() -> None:
     assert ("O2", "overlap", "online") not in found  # different cells, no overlap
     assert ("HO", "unowned", "retail") in found
     assert len(found) == 5
+
+
+def test_the_previous_period_is_of_the_same_kind_and_wraps_the_year() -> None:
+    from kpi.targets import previous_period
+
+    assert [previous_period(p) for p in ("2026-01", "2026-10", "2026Q1", "2026Q4", "2026H1", "2026H2", "2026")] == [
+        "2025-12", "2026-09", "2025Q4", "2026Q3", "2025H2", "2026H1", "2025"]

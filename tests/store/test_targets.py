@@ -6,7 +6,9 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from store.targets import Change, StaleEdit, TargetError, approve, audit_trail, import_targets, read_targets, save_changes
+from store.targets import (
+    Change, StaleEdit, TargetError, approve, audit_trail, import_targets, read_targets, save_cells, save_changes, target_periods,
+)
 
 
 def cells(*rows: tuple[str, str, float]) -> pd.DataFrame:
@@ -64,3 +66,37 @@ def test_approval_is_audited_and_a_later_edit_returns_the_target_to_draft(engine
     assert list(trail["action"]) == ["create", "approve", "edit"]
     assert list(trail["by"]) == ["hq", "director", "hr"]
     assert float(trail.iloc[-1]["old_value"]) == 1000 and float(trail.iloc[-1]["new_value"]) == 1050
+
+
+def allocation(*rows: tuple[str, float, float | None]) -> pd.DataFrame:
+    """Cells as the allocation page saves them: unit, value, the version the editor saw."""
+    out = cells(*[(unit, "online", value) for unit, value, _ in rows])
+    return out.assign(expected_version=[version for *_, version in rows])
+
+
+def test_an_allocation_inserts_new_cells_and_updates_seen_ones_in_one_batch(engine: sa.Engine, two_targets: pd.DataFrame) -> None:
+    counts = save_cells(engine, cells=allocation(("GD", 1000, 1), ("JS", 700, 1), ("ZJ", 300, None)), by="hr", reason="split")
+    assert counts == {"inserted": 1, "updated": 1, "unchanged": 1}
+    after = read_targets(engine, period="2026Q4").set_index("unit_code")
+    assert after["value"].to_dict() == {"GD": 1000, "JS": 700, "ZJ": 300}
+    assert (after.at["ZJ", "version"], after.at["ZJ", "status"]) == (1, "draft")
+    assert list(audit_trail(engine, target_id=int(after.at["JS", "id"]))["reason"]) == ["Q4 plan", "split"]
+
+
+def test_an_allocation_over_a_stale_cell_saves_nothing_and_names_who(engine: sa.Engine, two_targets: pd.DataFrame) -> None:
+    save_changes(engine, changes=[Change(int(two_targets.at["JS", "id"]), 850, 1)], by="wang", reason="fix")
+    with pytest.raises(StaleEdit, match="changed by wang"):
+        save_cells(engine, cells=allocation(("ZJ", 300, None), ("JS", 700, 1)), by="li", reason="split")
+    assert set(read_targets(engine, period="2026Q4")["unit_code"]) == {"GD", "JS"}  # ZJ's insert rolled back
+
+
+def test_a_cell_created_by_someone_else_meanwhile_is_refused(engine: sa.Engine, two_targets: pd.DataFrame) -> None:
+    save_cells(engine, cells=allocation(("ZJ", 300, None)), by="wang", reason="first")
+    with pytest.raises(StaleEdit, match="changed by wang"):
+        save_cells(engine, cells=allocation(("ZJ", 320, None)), by="li", reason="second")
+    assert read_targets(engine, period="2026Q4").set_index("unit_code").at["ZJ", "value"] == 300
+
+
+def test_target_periods_lists_each_period_once(engine: sa.Engine, two_targets: pd.DataFrame) -> None:
+    import_targets(engine, cells=cells(("GD", "online", 1)).assign(period="2026-10"), by="hq", reason="month")
+    assert target_periods(engine) == ["2026-10", "2026Q4"]
