@@ -281,3 +281,24 @@ app_user = Table(
     Column("locked_until", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+# Payout curves of the incentive plan (DESIGN §4 Incentives), one row per version of a role's
+# curve: a change or an approval appends a version, so the table is its own audit trail.
+payout_curve = Table(
+    "payout_curve",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("role", String(24), nullable=False),
+    Column("threshold", Numeric(8, 4), nullable=False),
+    Column("target", Numeric(8, 4), nullable=False),
+    Column("cap", Numeric(8, 4), nullable=False),
+    Column("threshold_payout", Numeric(8, 4), nullable=False),
+    Column("accelerator", Numeric(8, 4), nullable=False),
+    Column("base_amount", Numeric(14, 2), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("status", DIM, nullable=False),
+    Column("updated_by", String(64), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("reason", Text, nullable=False),
+    UniqueConstraint("role", "version"),
+)
