@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Callable
 
@@ -9,6 +10,11 @@ import pandas as pd
 import plotly.graph_objects as go
 
 COLOURS = {"contact_enabled_rate": "#1f6feb", "active_staff_rate": "#2da44e"}
+
+
+def chart_text(values: pd.Series) -> pd.Series:
+    """Names for plotly, which reads a subset of HTML in labels: escaped, they stay text."""
+    return values.astype(str).map(html.escape)
 
 
 def percent(value: float | None) -> str:

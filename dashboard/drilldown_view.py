@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.charts import percent
+from dashboard.charts import chart_text, percent
 from kpi.registry import METRICS
 
 # The unit's headline: adoption, contacts, conversion.
@@ -89,11 +89,6 @@ def change(name: str, now: float | None, before: float | None, language: str = "
     if METRICS[name].unit == "CNY":
         return money(now - before, language, signed=True)
     return f"{now - before:+,.0f}"
-
-
-def chart_text(values: pd.Series) -> pd.Series:
-    """Names for plotly, which reads a subset of HTML in labels: escaped, they stay text."""
-    return values.astype(str).map(html.escape)
 
 
 def _axis_format(name: str) -> dict[str, str]:

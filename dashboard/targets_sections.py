@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import data, state, widgets
+from dashboard.charts import chart_text
 from dashboard import targets_view as view
 from dashboard.state import t
 from kpi.target_sheet import check_target_sheet
@@ -68,8 +69,7 @@ def _write(action, success_key: str, **values: object) -> None:  # noqa: ANN001 
 # --- the tree -------------------------------------------------------------------------------
 
 def tree_display(nodes: pd.DataFrame, *, name_column: str) -> pd.DataFrame:
-    shown = nodes.assign(name=nodes[name_column].map(widgets.plain),
-                         level=nodes["level"].map(lambda lv: t(f"level.{lv}")))
+    shown = nodes.assign(name=nodes[name_column], level=nodes["level"].map(lambda lv: t(f"level.{lv}")))
     return _translated(shown, ["code", "name", "level", "target", "children_sum", "status", "version", "lock"])
 
 
@@ -123,8 +123,8 @@ def allocation_section(*, cell: view.Cell, code: str, units: pd.DataFrame, targe
         return
     scope = state.scope()
     left, middle, right = st.columns(3)
-    depth = left.selectbox(t("targets.alloc.depth"), depths, key="alloc-depth",
-                           format_func=lambda d: t("targets.alloc.to_children") if d is None else t(f"targets.alloc.to_{d}"))
+    chosen = left.selectbox(t("targets.alloc.depth"), depths, key="alloc-depth", format_func=lambda d: t(f"targets.alloc.to_{d}"))
+    depth = None if chosen == view.CHILDREN else chosen
     rule = middle.selectbox(t("targets.alloc.rule"), view.RULES, key="alloc-rule", format_func=lambda r: t(f"targets.rule.{r}"))
     per_staff = right.number_input(t("targets.alloc.cap_per_staff"), min_value=0.0, value=None, step=10.0,
                                    key="alloc-cap", help=t("targets.alloc.cap_help"))
@@ -135,7 +135,7 @@ def allocation_section(*, cell: view.Cell, code: str, units: pd.DataFrame, targe
         frame["cap"] = frame["child"].map(_staff_counts(scope, code, depth, period)).fillna(0) * per_staff
     if weights is not None and not (frame["weight"] > 0).any():
         st.warning(t("targets.alloc.no_weights", rule=t(f"targets.rule.{rule}")), icon=":material/warning:")
-    st.caption(t("targets.alloc.caption", value=f"{parent_value:,.2f}", count=len(frame)))
+    st.caption(t("targets.alloc.caption", value=f"{parent_value:,.2f}".removesuffix(".00"), count=len(frame)))
     edited = st.data_editor(
         frame, hide_index=True, width="stretch", disabled=["child", "name", "weight", "current"],
         key=view.editor_key(code=code, cell=cell, depth=depth, rule=rule, per_staff=per_staff),
@@ -160,18 +160,25 @@ def _show_preview(*, cell: view.Cell, code: str, editable: bool) -> None:
     else:
         st.error(t("targets.alloc.infeasible", message=shown["message"], unallocated=f"{shown['unallocated']:,.2f}"),
                  icon=":material/error:")
-    st.dataframe(_translated(rows.assign(name=rows["name"].map(widgets.plain)),
+    st.dataframe(_translated(rows.assign(level=rows["level"].map(lambda lv: t(f"level.{lv}"))),
                              ["unit_code", "name", "level", "current", "new", "delta", "capped"]),
                  hide_index=True, width="stretch")
-    leaves = rows[rows["level"] == rows["level"].iloc[-1]]
-    st.plotly_chart(go.Figure([go.Bar(name=t("targets.col.current"), x=leaves["name"], y=leaves["current"]),
-                               go.Bar(name=t("targets.col.new"), x=leaves["name"], y=leaves["new"])])
-                    .update_layout(barmode="group", height=300, margin={"t": 10, "b": 10}), key="alloc-preview-chart")
+    st.plotly_chart(_preview_chart(rows[rows["level"] == rows["level"].iloc[-1]]), key="alloc-preview-chart")
     with st.form("alloc-save"):
         reason = st.text_input(t("targets.reason"), key="alloc-reason")
         if st.form_submit_button(t("targets.alloc.save"), disabled=not (editable and shown["ok"]), icon=":material/save:",
                                  key="alloc-save-button"):
             _write(save_cells, "targets.alloc.saved", cells=view.cells_to_save(rows, cell=cell), reason=reason)
+
+
+def _preview_chart(leaves: pd.DataFrame) -> go.Figure:
+    """Current against new target per unit, by code (names are in the hover: 70 outlets'
+    names do not fit under a chart)."""
+    hover = chart_text(leaves["name"])
+    figure = go.Figure([go.Bar(name=t("targets.col.current"), x=leaves["unit_code"], y=leaves["current"], hovertext=hover),
+                        go.Bar(name=t("targets.col.new"), x=leaves["unit_code"], y=leaves["new"], hovertext=hover)])
+    return figure.update_layout(barmode="group", height=300, margin={"t": 10, "b": 10}, legend={"orientation": "h"},
+                                xaxis={"type": "category"})
 
 
 # --- reconciliation ------------------------------------------------------------------------
@@ -191,7 +198,7 @@ def reconciliation_section(targets: pd.DataFrame, units: pd.DataFrame, *, name_c
     shown = vertical[vertical["status"] != "balanced"] if gaps_only else vertical
     names = units.set_index("code")[name_column]
     vertical_columns = ["parent_code", "name", "kpi", "department", "kind", "segment", "parent_value", "children_sum", "gap", "status"]
-    picked = st.dataframe(_translated(shown.assign(name=shown["parent_code"].map(names).map(widgets.plain)), vertical_columns),
+    picked = st.dataframe(_translated(shown.assign(name=shown["parent_code"].map(names)), vertical_columns),
                           hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key=f"reco-vertical-{here}")
     _go_to_cell(picked, shown.reset_index(drop=True), unit_column="parent_code")
     st.subheader(t("targets.reco.horizontal"))
@@ -227,7 +234,7 @@ def approval_section(targets: pd.DataFrame, units: pd.DataFrame, *, cell: view.C
     unbalanced = view.unbalanced_below(targets, units, cell=cell, code=code)
     if unbalanced:
         st.warning(t("targets.approve.unbalanced", count=unbalanced), icon=":material/warning:")
-    shown = drafts.assign(name=drafts["unit_code"].map(units.set_index("code")[name_column]).map(widgets.plain))
+    shown = drafts.assign(name=drafts["unit_code"].map(units.set_index("code")[name_column]))
     picked = st.dataframe(_translated(shown, ["unit_code", "name", "value", "version", "updated_by", "updated_at"]),
                           hide_index=True, width="stretch", on_select="rerun", selection_mode="multi-row", key=f"drafts-{cell}-{code}")
     chosen = drafts.iloc[picked.selection.rows] if picked.selection.rows else drafts

@@ -40,13 +40,16 @@ class Cell:
         return self.kpi, self.department, self.kind, self.segment
 
 
-def depths_below(level: str) -> list[str | None]:
-    """Where a node of `level` can allocate to: its children (None) or any level further down."""
+CHILDREN = "children"
+
+
+def depths_below(level: str) -> list[str]:
+    """Where a node of `level` can allocate to: its children or any level further down."""
     chain, found = [], NEXT_LEVEL.get(level)
     while found is not None:
         chain.append(found)
         found = NEXT_LEVEL.get(found)
-    return [None, *chain[1:]] if chain else []
+    return [CHILDREN, *chain[1:]] if chain else []
 
 
 def read_sheet(name: str, content: bytes) -> pd.DataFrame:
@@ -123,7 +126,7 @@ def node_table(targets: pd.DataFrame, units: pd.DataFrame, *, cell: Cell, code: 
 
 def leaf_codes(units: pd.DataFrame, *, code: str, level: str | None) -> list[str]:
     """The units an allocation of `code` goes to: its children, or its units at `level`."""
-    if level is None:
+    if level in (None, CHILDREN):
         return sorted(units.loc[units["parent_code"] == code, "code"])
     below = leaf_codes_all(units, code=code)
     return sorted(units.loc[units["code"].isin(below) & (units["level"] == level), "code"])

@@ -117,3 +117,15 @@ def demo_sqlite_url(demo_inbox: Path, sqlite_template: Path, tmp_path_factory: p
     load_paths(engine, [demo_inbox])
     engine.dispose()
     return url
+
+
+@pytest.fixture
+def demo_store_copy(demo_sqlite_url: str, tmp_path: Path) -> str:
+    """A private, writable copy of the demo store (SQLite's backup API, so the copy is
+    consistent whatever is still in the source's write-ahead log)."""
+    import sqlite3
+
+    copy = tmp_path / "cascade.db"
+    with sqlite3.connect(demo_sqlite_url.removeprefix("sqlite:///")) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    return f"sqlite:///{copy}"

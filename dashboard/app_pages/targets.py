@@ -42,31 +42,40 @@ editable = state.can_edit_targets(department)
 if not editable:
     st.info(t("targets.read_only"), icon=":material/lock:")
 
+# The open tab lives in the URL (a link opens the same tab) and only the open tab runs.
 tree, allocate, reconcile, approve, upload, audit = st.tabs(
     [t("targets.tab.tree"), t("targets.tab.allocate"), t("targets.tab.reconcile"), t("targets.tab.approve"),
-     t("targets.tab.import"), t("targets.tab.audit")])
+     t("targets.tab.import"), t("targets.tab.audit")], key="tab", bind="query-params")
 
-with tree:
-    nodes = view.node_table(in_period, units, cell=cell, code=code)
-    st.caption(t("targets.tree_caption", unit=names.get(code, code), period=tperiod))
-    picked = st.dataframe(targets_sections.tree_display(nodes, name_column=name_column), hide_index=True, width="stretch",
-                          on_select="rerun", selection_mode="single-row", key=f"tree-{code}-{cell}")
-    targets_sections.drill_on_pick(picked, nodes, here=code)
-    st.plotly_chart(targets_sections.tree_chart(nodes, name_column=name_column), key=f"tree-chart-{code}")
+if tree.open:
+    with tree:
+        nodes = view.node_table(in_period, units, cell=cell, code=code)
+        st.caption(t("targets.tree_caption", unit=names.get(code, code), period=tperiod))
+        picked = st.dataframe(targets_sections.tree_display(nodes, name_column=name_column), hide_index=True,
+                              width="stretch", on_select="rerun", selection_mode="single-row", key=f"tree-{code}-{cell}")
+        targets_sections.drill_on_pick(picked, nodes, here=code)
+        st.plotly_chart(targets_sections.tree_chart(nodes, name_column=name_column), key=f"tree-chart-{code}")
 
-with allocate:
-    targets_sections.allocation_section(cell=cell, code=code, units=units, targets=in_period, period=period,
-                                       name_column=name_column, editable=editable)
+if allocate.open:
+    with allocate:
+        targets_sections.allocation_section(cell=cell, code=code, units=units, targets=in_period, period=period,
+                                            name_column=name_column, editable=editable)
 
-with reconcile:
-    targets_sections.reconciliation_section(in_period, units, name_column=name_column, here=view.selection_key(code, cell))
+if reconcile.open:
+    with reconcile:
+        targets_sections.reconciliation_section(in_period, units, name_column=name_column,
+                                                here=view.selection_key(code, cell))
 
-with approve:
-    targets_sections.approval_section(in_period, units, cell=cell, code=code, name_column=name_column,
-                                     editable=editable and state.can_approve_targets(department))
+if approve.open:
+    with approve:
+        targets_sections.approval_section(in_period, units, cell=cell, code=code, name_column=name_column,
+                                          editable=editable and state.can_approve_targets(department))
 
-with upload:
-    targets_sections.import_section(scope=scope, period=period, editable=editable)
+if upload.open:
+    with upload:
+        targets_sections.import_section(scope=scope, period=period, editable=editable)
 
-with audit:
-    targets_sections.audit_section(nodes, cell=cell, name_column=name_column, day=period.end)
+if audit.open:
+    with audit:
+        targets_sections.audit_section(view.node_table(in_period, units, cell=cell, code=code), cell=cell,
+                                       name_column=name_column, day=period.end)

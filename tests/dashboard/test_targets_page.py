@@ -5,9 +5,7 @@ balance, approves, and two sessions editing the same targets never lose an updat
 from __future__ import annotations
 
 import io
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -29,13 +27,8 @@ DAY = pd.Timestamp("2026-10-31").date()
 
 
 @pytest.fixture
-def store_url(demo_sqlite_url: str, tmp_path: Path) -> str:
-    """A writable copy of the demo store (the session's demo store is shared and read-only)."""
-    source = Path(demo_sqlite_url.removeprefix("sqlite:///"))
-    for suffix in ("", "-wal", "-shm"):
-        if Path(f"{source}{suffix}").exists():
-            shutil.copy(f"{source}{suffix}", tmp_path / f"cascade.db{suffix}")
-    return f"sqlite:///{tmp_path / 'cascade.db'}"
+def store_url(demo_store_copy: str) -> str:
+    return demo_store_copy
 
 
 @pytest.fixture
@@ -51,6 +44,17 @@ def open_page(app: AppTest, *, login: str = "hr-wang", **params: str) -> AppTest
     app.switch_page(PAGE)
     for key, value in {**PARAMS, **params}.items():
         app.query_params[key] = value
+    app.run()
+    assert not app.exception, [e.message for e in app.exception]
+    return app
+
+
+TABS = {"tree": "目标树", "allocate": "分解", "reconcile": "对账", "approve": "审批", "import": "Excel 导入", "audit": "审计记录"}
+
+
+def open_tab(app: AppTest, name: str) -> AppTest:
+    """Open a tab of the page (only the open tab runs; its label is kept in the URL)."""
+    app.query_params["tab"] = TABS[name]
     app.run()
     assert not app.exception, [e.message for e in app.exception]
     return app
@@ -75,6 +79,7 @@ def set_edits(app: AppTest, key: str, rows: dict[int, dict]) -> None:
 def allocate_to_outlets(app: AppTest, *, edits: dict[int, dict], reason: str | None) -> None:
     """Preview an even allocation of the province to its outlets with `edits`; save it with
     `reason` unless None."""
+    open_tab(app, "allocate")
     app.selectbox(key="alloc-depth").set_value("outlet").run()
     key = view.editor_key(code=PROVINCE, cell=CELL, depth="outlet", rule="even", per_staff=None)
     set_edits(app, key, edits)
@@ -111,6 +116,7 @@ def test_a_bad_file_imports_nothing_and_names_each_row_and_cell(targets_app: App
     bad = xlsx([[CELL.period, "GD", "online", "account_cnt", "incremental", "long_tail", 900],
                 [CELL.period, "NOPE", "online", "account_cnt", "incremental", "long_tail", 5],
                 [CELL.period, "JS", "online", "account_cnt", "incremental", "long_tail", "lots"]])
+    open_tab(targets_app, "import")
     targets_app.get("file_uploader")[0].upload("plan.xlsx", bad).run()
     errors = next(d.value for d in targets_app.dataframe if "reason" in d.value.columns)
     assert list(errors["cell"]) == ["B3", "G4"]
@@ -123,6 +129,7 @@ def test_hr_imports_allocates_with_a_lock_and_a_cap_sees_balance_and_approves(ta
     # 1. Import: head office raises Guangdong's target; the file is imported as a draft.
     open_page(targets_app, unit=PROVINCE)
     new_value = stored(store_url).at[PROVINCE, "value"] + 101
+    open_tab(targets_app, "import")
     targets_app.get("file_uploader")[0].upload(
         "gd.xlsx", xlsx([[CELL.period, PROVINCE, CELL.department, CELL.kpi, CELL.kind, CELL.segment, new_value]])).run()
     targets_app.text_input(key="import-reason").set_value("HO raised GD")
@@ -153,7 +160,7 @@ def test_hr_imports_allocates_with_a_lock_and_a_cap_sees_balance_and_approves(ta
     after = vertical_reconciliation(stored(store_url).reset_index(), org=units)
     inside = after[after["parent_code"].isin([PROVINCE, *outlets["code"]])]
     assert set(inside["status"]) == {"balanced"}
-    targets_app.run()
+    open_tab(targets_app, "approve")
     assert "不一致" not in " ".join(w.value for w in targets_app.warning)
 
     # 4. Approve everything of the cell at and below Guangdong.
@@ -163,6 +170,11 @@ def test_hr_imports_allocates_with_a_lock_and_a_cap_sees_balance_and_approves(ta
     assert set(final.loc[[PROVINCE, *outlets["code"]], "status"]) == {"approved"}
     trail = audit_trail(make_engine(store_url), target_id=int(final.at[leaf[0], "id"]))
     assert list(trail["action"]) == ["create", "approve"] and list(trail["by"]) == ["hr-wang", "hr-wang"]
+
+    # 5. The audit tab shows Guangdong's whole history: the delivery, the import, the approval.
+    shown = open_tab(targets_app, "audit").dataframe[0].value
+    assert list(shown["原因"]) == list(audit_trail(make_engine(store_url), target_id=int(final.at[PROVINCE, "id"]))["reason"])
+    assert list(shown["原因"])[-2:] == ["HO raised GD", "signed off"]
 
 
 def test_an_infeasible_allocation_cannot_be_saved(targets_app: AppTest, store_url: str) -> None:
@@ -187,7 +199,7 @@ def test_two_sessions_the_later_save_is_refused_naming_who_and_when(store_url: s
     open_page(first, login="hr-wang", unit="HO")
     open_page(second, login="hr-li", unit="HO")
     for app in (first, second):  # both preview an even split of head office to the provinces
-        app.button(key="alloc-preview").click().run()
+        open_tab(app, "allocate").button(key="alloc-preview").click().run()
     first.text_input(key="alloc-reason").set_value("even split")
     first.button(key="alloc-save-button").click().run()
     assert not first.error
@@ -200,7 +212,7 @@ def test_two_sessions_the_later_save_is_refused_naming_who_and_when(store_url: s
 
 
 def test_a_clicked_gap_opens_its_node_and_cell(app: AppTest, demo_sqlite_url: str) -> None:
-    open_page(app)
+    open_tab(open_page(app), "reconcile")
     vertical, _ = view.reconciliation(read_targets(make_engine(demo_sqlite_url), period=CELL.period),
                                       pages.units_on(make_engine(demo_sqlite_url), day=DAY))
     gap = vertical.iloc[0]  # gaps come first: the demo plants one in a province's online new contacts
@@ -208,4 +220,4 @@ def test_a_clicked_gap_opens_its_node_and_cell(app: AppTest, demo_sqlite_url: st
     app.session_state[f"reco-vertical-{view.selection_key('HO', CELL)}"] = {"selection": {"rows": [0], "columns": []}}
     app.run()
     assert (app.query_params["unit"], app.query_params["kpi"]) == (gap["parent_code"], gap["kpi"])
-    assert app.dataframe[0].value.iloc[0, 0] == gap["parent_code"]  # the tree now shows that node
+    assert open_tab(app, "tree").dataframe[0].value.iloc[0, 0] == gap["parent_code"]  # the tree shows that node

@@ -80,6 +80,14 @@ def served_demo_app(demo_sqlite_url: str, tmp_path_factory: pytest.TempPathFacto
     yield from serve(demo_sqlite_url, tmp_path_factory)
 
 
+@pytest.fixture
+def served_writable_demo_app(demo_store_copy: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """The dashboard on a private copy of the demo bank, for flows that write; yields the
+    base URL and the store's URL (to check what was saved)."""
+    for url in serve(demo_store_copy, tmp_path_factory):
+        yield url, demo_store_copy
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     require_or_skip(None if Path(CHROMIUM).exists() else f"Chromium not found at {CHROMIUM}")
