@@ -41,9 +41,16 @@ def target_file(path: Path, value: float) -> Path:
     return path
 
 
+def wait_idle(tab) -> None:  # noqa: ANN001 - Playwright
+    """Wait until the app is not running (an edit in a data editor reruns the script)."""
+    tab.wait_for_timeout(300)
+    tab.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
+
+
 def edit_grid(tab, grid, *, row: int, right: int, value: str | None) -> None:  # noqa: ANN001 - Playwright
     """Edit a data-editor cell with the keyboard, as a person does: click the row's first cell,
-    move right, then toggle (Space) or type a value."""
+    move right, then toggle a checkbox (Space) or open the cell's editor (Enter) and type."""
+    wait_idle(tab)
     box = grid.bounding_box()
     tab.mouse.click(box["x"] + 30, box["y"] + 35 * (row + 1) + 17)
     for _ in range(right):
@@ -52,10 +59,11 @@ def edit_grid(tab, grid, *, row: int, right: int, value: str | None) -> None:  #
         tab.keyboard.press("Space")
     else:
         tab.keyboard.press("Enter")
-        tab.wait_for_timeout(300)
-        tab.keyboard.type(value, delay=50)
-        tab.keyboard.press("Enter")
-    tab.wait_for_timeout(500)
+        editor = tab.locator("#portal input, #portal textarea").first  # the grid's overlay editor
+        editor.wait_for()
+        editor.fill(value)
+        editor.press("Enter")
+    wait_idle(tab)
 
 
 def test_hr_imports_allocates_reconciles_and_approves(browser, served_writable_demo_app, tmp_path: Path) -> None:  # noqa: ANN001
