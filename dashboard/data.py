@@ -159,6 +159,14 @@ def audit(scope: Scope, target_id: int, day: date) -> pd.DataFrame:
     return target_store.audit_trail(engine(), target_id=target_id)
 
 
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
+def first_unit_at(level: str, day: date) -> str | None:
+    """The first unit (by code) of a level on `day`: the demo's branch-leader persona."""
+    units = pages.units_on(engine(), day=day)
+    found = units.loc[units["level"] == level, "code"]
+    return found.iloc[0] if not found.empty else None
+
+
 def forget_targets() -> None:
     """Drop every cached read that shows targets, after a write (other users' caches too:
     a saved target must not look unsaved to anyone)."""

@@ -39,7 +39,6 @@ UNSPLIT = ("new_contact_cnt",)  # WeCom's new-contact count is not credited to a
 GROUPINGS = ("role", "province", "branch")
 PLAN_COLOURS = {"baseline": "#8c959f", "scenario": "#1f6feb"}
 MARGIN = {"l": 10, "r": 10, "t": 30, "b": 10}
-DEMO_EDITOR = "demo:hr_ops"  # demo mode has no sign-in; the signed-in login replaces this
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from dashboard import periods
 from dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 from dashboard.periods import Period
 from store.pages import Scope
+from store import users
+from store.users import User
 
 LANGUAGE_NAMES = {"zh-CN": "中文", "en": "English"}
 DEPARTMENTS = ("online", "retail")
@@ -36,23 +38,34 @@ def name_column() -> str:
     return "name" if language() == "zh-CN" else "name_en"
 
 
+def user() -> User:
+    """The signed-in user of this run (set by app.py through dashboard.auth before any page)."""
+    return st.session_state["user"]
+
+
 def scope() -> Scope:
-    """The caller's scope. Demo mode sees the whole bank (sign-in comes with access control)."""
-    return Scope(unit_code="HO")
+    """The caller's scope: every read of the read API takes it (row-level security)."""
+    return user().scope
 
 
 def who() -> str:
-    """The login that signs every write (the demo persona until sign-in is configured)."""
-    return st.session_state.get("login", "demo")
+    """The login that signs every write."""
+    return user().login
+
+
+def can(right: str) -> bool:
+    """Whether the caller holds `right` (store.users.RIGHTS; department-bound rights have
+    their own functions below)."""
+    return users.can(user(), right)
 
 
 def can_edit_targets(department: str) -> bool:
-    """Whether the caller may change targets of `department` (every persona in demo mode)."""
-    return True
+    """Whether the caller may change targets of `department` (rights in store.users)."""
+    return users.can(user(), "edit_targets", department=department)
 
 
 def can_approve_targets(department: str) -> bool:
-    return can_edit_targets(department)
+    return users.can(user(), "approve_targets", department=department)
 
 
 def metric_name(metric: str) -> str:
@@ -123,12 +136,11 @@ def period(first: date, last: date) -> Period:
 
 
 def sidebar(first: date | None, last: date | None) -> Period | None:
-    """Language, demo banner, period and department; returns the chosen period."""
+    """Language, period and department; returns the chosen period."""
     with st.sidebar:
         st.radio(t("sidebar.language"), LANGUAGES, index=LANGUAGES.index(language()),
                  format_func=LANGUAGE_NAMES.get, horizontal=True, key="language_choice",
                  on_change=lambda: _set("lang", st.session_state["language_choice"]))
-        st.info(t("sidebar.demo_banner"), icon=":material/science:")
         if first is None or last is None:
             return None
         chosen = period(first, last)

@@ -180,7 +180,8 @@ curve_edits = view.curve_changes(scenario_curves_table, started["curves"])
 st.caption(t("incentives.save_summary", cells=len(changes), curves=len(curve_edits)))
 with st.form("inc-save"):
     reason = st.text_input(t("incentives.reason"), key="inc-reason")
-    submitted = st.form_submit_button(t("incentives.save_button"), icon=":material/save:")
+    submitted = st.form_submit_button(t("incentives.save_button"), icon=":material/save:",
+                                      disabled=not state.can("incentives"))
 if submitted:
     if not reason.strip():
         st.error(t("incentives.reason_required"))
@@ -188,7 +189,7 @@ if submitted:
         st.info(t("incentives.nothing_to_save"))
     else:
         try:
-            saved = view.save_scenario(data.engine(), changes=changes, curves=curve_edits, by=view.DEMO_EDITOR, reason=reason)
+            saved = view.save_scenario(data.engine(), changes=changes, curves=curve_edits, by=state.who(), reason=reason)
         except StaleEdit as stale:
             unit = started["cells"].set_index("id")["unit_code"].get(stale.target_id, stale.target_id)
             st.error(t("incentives.stale_target", unit=names.get(unit, unit), by=stale.by, at=f"{stale.at:%Y-%m-%d %H:%M:%S}"))

@@ -24,6 +24,7 @@ ZH = catalog("zh-CN")
 
 
 def open_page(app: AppTest, **params: str) -> AppTest:
+    app.session_state["persona"] = "admin"  # data health is the administrator's page
     app.run()
     app.switch_page(PAGE)
     for key, value in params.items():

@@ -209,7 +209,7 @@ def test_a_save_based_on_what_another_session_changed_since_is_refused(writable_
     save(set_multiplier(second, 1.1), "second was quicker")
     save(set_multiplier(first, 0.9), "first, stale")
     errors = [e.value for e in first.error]
-    assert len(errors) == 1 and "was changed by demo:hr_ops at " in errors[0] and "Not saved" in errors[0]
+    assert len(errors) == 1 and "was changed by demo-hr at " in errors[0] and "Not saved" in errors[0]
     engine = make_engine(writable_url)
     cells = read_targets(engine, period="2026-10")
     cells = cells[cells["kpi"] == "account_cnt"]

@@ -18,6 +18,7 @@ from kpi.reconcile import vertical_reconciliation
 from store import pages
 from store.engine import make_engine
 from store.targets import audit_trail, read_targets
+from store.users import add_user
 
 PAGE = "app_pages/targets.py"
 CELL = view.Cell("2026Q4", "online", "account_cnt", "incremental", "long_tail")
@@ -26,21 +27,35 @@ PROVINCE = "GD"
 DAY = pd.Timestamp("2026-10-31").date()
 
 
+PASSWORD = "correct horse battery"
+
+
 @pytest.fixture
 def store_url(demo_store_copy: str) -> str:
+    """A writable demo store with two HR accounts and a retail department head."""
+    engine = make_engine(demo_store_copy)
+    for login, role, department in (("hr-wang", "hr_ops", None), ("hr-li", "hr_ops", None),
+                                    ("retail-head", "department_head", "retail")):
+        add_user(engine, login=login, display_name=login, role=role, department=department, password=PASSWORD)
     return demo_store_copy
 
 
 @pytest.fixture
 def targets_app(store_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+    """The app with local accounts: every test signs in through the form."""
+    monkeypatch.setenv("AUTH_MODE", "local")
     yield from app_on(store_url, monkeypatch)
 
 
-def open_page(app: AppTest, *, login: str = "hr-wang", **params: str) -> AppTest:
-    app.session_state["login"] = login
+def open_page(app: AppTest, *, login: str | None = "hr-wang", **params: str) -> AppTest:
+    """Open the page; with a login (local mode), sign in through the form first."""
     # zh-CN, the default: AppTest formats option labels outside the run, in the default language.
     app.query_params["lang"] = params.pop("lang", "zh-CN")
     app.run()
+    if login is not None:
+        app.text_input(key="sign-in-login").input(login)
+        app.text_input(key="sign-in-password").input(PASSWORD)
+        app.button(key="sign-in-button").click().run()
     app.switch_page(PAGE)
     for key, value in {**PARAMS, **params}.items():
         app.query_params[key] = value
@@ -103,7 +118,7 @@ def xlsx(rows: list[list[object]]) -> bytes:
 
 @pytest.mark.parametrize(("language", "header"), [("zh-CN", "目标"), ("en", "Target")])
 def test_the_page_shows_the_tree_of_a_cell(app: AppTest, demo_sqlite_url: str, language: str, header: str) -> None:
-    open_page(app, lang=language)
+    open_page(app, lang=language, login=None)  # demo mode: the HR persona
     tree = app.dataframe[0].value
     expected = stored(demo_sqlite_url)
     assert tree[header].iloc[0] == expected.at["HO", "value"]
@@ -193,9 +208,8 @@ def test_a_save_without_a_reason_is_refused(targets_app: AppTest, store_url: str
     assert stored(store_url).index.intersection(outlets_of(store_url, PROVINCE)["code"]).empty
 
 
-def test_two_sessions_the_later_save_is_refused_naming_who_and_when(store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    first = next(app_on(store_url, monkeypatch))
-    second = AppTest.from_file(first._script_path, default_timeout=60)
+def test_two_sessions_the_later_save_is_refused_naming_who_and_when(targets_app: AppTest, store_url: str) -> None:
+    first, second = targets_app, AppTest.from_file(targets_app._script_path, default_timeout=60)
     open_page(first, login="hr-wang", unit="HO")
     open_page(second, login="hr-li", unit="HO")
     for app in (first, second):  # both preview an even split of head office to the provinces
@@ -212,7 +226,7 @@ def test_two_sessions_the_later_save_is_refused_naming_who_and_when(store_url: s
 
 
 def test_a_clicked_gap_opens_its_node_and_cell(app: AppTest, demo_sqlite_url: str) -> None:
-    open_tab(open_page(app), "reconcile")
+    open_tab(open_page(app, login=None), "reconcile")
     vertical, _ = view.reconciliation(read_targets(make_engine(demo_sqlite_url), period=CELL.period),
                                       pages.units_on(make_engine(demo_sqlite_url), day=DAY))
     gap = vertical.iloc[0]  # gaps come first: the demo plants one in a province's online new contacts
@@ -221,3 +235,30 @@ def test_a_clicked_gap_opens_its_node_and_cell(app: AppTest, demo_sqlite_url: st
     app.run()
     assert (app.query_params["unit"], app.query_params["kpi"]) == (gap["parent_code"], gap["kpi"])
     assert open_tab(app, "tree").dataframe[0].value.iloc[0, 0] == gap["parent_code"]  # the tree shows that node
+
+
+def test_a_department_head_edits_only_the_own_department(targets_app: AppTest) -> None:
+    open_page(targets_app, login="retail-head", unit=PROVINCE)  # the cell in view is online's
+    assert any("无权修改" in i.value for i in targets_app.info)
+    open_tab(targets_app, "allocate")
+    assert targets_app.button(key="alloc-preview") is not None
+    open_tab(targets_app, "import")
+    assert targets_app.get("file_uploader")[0].proto.disabled
+    targets_app.query_params["dept"] = "retail"
+    targets_app.run()
+    assert not any("无权修改" in i.value for i in targets_app.info)
+    assert not targets_app.get("file_uploader")[0].proto.disabled
+
+
+def test_wrong_passwords_lock_the_account_and_the_right_one_then_fails(targets_app: AppTest) -> None:
+    targets_app.run()
+    for _ in range(5):
+        targets_app.text_input(key="sign-in-login").input("hr-li")
+        targets_app.text_input(key="sign-in-password").input("not the password")
+        targets_app.button(key="sign-in-button").click().run()
+    assert "账号或密码错误" in targets_app.error[0].value or "锁定" in targets_app.error[0].value
+    targets_app.text_input(key="sign-in-login").input("hr-li")
+    targets_app.text_input(key="sign-in-password").input(PASSWORD)
+    targets_app.button(key="sign-in-button").click().run()
+    assert "锁定" in targets_app.error[0].value  # locked: even the right password is refused
+    assert not targets_app.dataframe  # nothing of the bank is shown
