@@ -12,12 +12,14 @@ from store.exports import to_xlsx
 from store.pages import OutOfScope, Scope
 
 
-MARKDOWN_SPECIALS = "\\`*_{}[]<>()#+-.!|~$"
+MARKDOWN_SPECIALS = set("\\`*_{}[]<>()#+-.!|~$:/'\"&=")
 
 
 def plain(text: object) -> str:
-    """Org or staff names are data: escape Markdown so a label never renders as markup."""
-    return "".join("\\" + c if c in MARKDOWN_SPECIALS else c for c in str(text))
+    """Org or staff names are data: in Markdown (labels, captions) every character that could
+    start markup, a link or an autolink is written as a numeric character reference, which
+    renders as the character itself. (Streamlit still shows " -- " as a dash: cosmetic.)"""
+    return "".join(f"&#{ord(c)};" if c in MARKDOWN_SPECIALS else c for c in str(text))
 
 
 def breadcrumb(path: pd.DataFrame, *, code: str, name_column: str) -> None:

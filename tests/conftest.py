@@ -24,7 +24,7 @@ from store.engine import make_engine
 from store.migrate import upgrade
 from store.schema import metadata
 from needs import PG_URL, pg_unavailable_reason, require_or_skip
-from tiny_bank import write_tiny_bank
+from tiny_bank import write_hostile_bank, write_tiny_bank
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -93,6 +93,18 @@ def tiny_sqlite_url(tmp_path_factory: pytest.TempPathFactory, sqlite_template: P
     url = f"sqlite:///{folder / 'cascade.db'}"
     engine = make_engine(url)
     load_paths(engine, [write_tiny_bank(folder / "inbox")])
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def hostile_sqlite_url(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> str:
+    """The tiny bank with hostile org and staff names (tiny_bank.HOSTILE_*), loaded once."""
+    folder = tmp_path_factory.mktemp("hostile")
+    shutil.copy(sqlite_template, folder / "cascade.db")
+    url = f"sqlite:///{folder / 'cascade.db'}"
+    engine = make_engine(url)
+    load_paths(engine, [write_hostile_bank(folder / "inbox")])
     engine.dispose()
     return url
 

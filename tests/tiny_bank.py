@@ -110,3 +110,30 @@ def write_tiny_bank(inbox: Path) -> Path:
             encoding="utf-8",
         )
     return inbox
+
+
+# Names a hostile or careless source could deliver: markup, SQL, spreadsheet formulas, quotes.
+HOSTILE_UNITS = {
+    "GD": ('=HYPERLINK("http://evil.example","点我")', "@SUM(1+1)*cmd|' /C calc'!A0"),
+    "GD01": ("广州'; DROP TABLE org_unit; --", 'Robert"); DROP TABLE staff;--'),
+    "GD01001": ('<script>alert("x")</script>天河', "<img src=x onerror=alert(1)>"),
+}
+HOSTILE_STAFF = {"GD01001001": "**李明** [link](http://e)", "GD01001002": '+86 "王"芳'}
+
+
+def write_hostile_bank(inbox: Path) -> Path:
+    """The tiny bank with hostile org and staff names, quoted as a real CSV writer would."""
+    import io
+
+    import pandas as pd
+
+    write_tiny_bank(inbox)
+    org = pd.read_csv(io.StringIO(ORG), dtype=str, keep_default_na=False)
+    for code, (name, name_en) in HOSTILE_UNITS.items():
+        org.loc[org["code"] == code, ["name", "name_en"]] = [name, name_en]
+    (inbox / "org_units_20260903.csv").write_bytes(org.to_csv(index=False).encode("gb18030"))
+    roster = pd.read_csv(io.StringIO(ROSTER), dtype=str, keep_default_na=False)
+    for staff_id, name in HOSTILE_STAFF.items():
+        roster.loc[roster["staff_id"] == staff_id, "name"] = name
+    (inbox / "staff_roster_20260903.csv").write_bytes(b"\xef\xbb\xbf" + roster.to_csv(index=False).encode("utf-8"))
+    return inbox

@@ -50,7 +50,7 @@ st.selectbox(t("compare.scope"), list(choices), format_func=choices.get, key="co
 # The league: this period's metrics, and last period's for the change.
 current = data.level_metrics(scope, "outlet", code, period.start, period.end, view.LEAGUE_METRICS, department)
 if current.empty:
-    st.info(t("compare.no_outlets", unit=here[name_column]))
+    st.info(t("compare.no_outlets", unit=widgets.plain(here[name_column])))
     st.stop()
 before = periods.previous(period, first=data.data_period()[0])
 try:
@@ -60,7 +60,7 @@ except OutOfScope:  # the unit did not exist yet last period
     previous = None
 league = view.league(current, previous)
 groups = view.group_names(league, t)
-st.caption(t("compare.caption", unit=here[name_column], outlets=len(league), groups=len(groups),
+st.caption(t("compare.caption", unit=widgets.plain(here[name_column]), outlets=len(league), groups=len(groups),
              start=period.start, end=period.end) + " · "
            + (t("compare.previous", start=before.start, end=before.end) if previous is not None and not previous.empty
               else t("compare.no_previous")))

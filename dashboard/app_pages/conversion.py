@@ -46,11 +46,11 @@ if here["level"] != "outlet":
     st.selectbox(t("conversion.drill_select"), [None, *options], key=f"drill-{code}", width=320,
                  format_func=lambda c: t("conversion.drill_none") if c is None else f"{options[c]} ({c})",
                  on_change=lambda: state.drill_to(st.session_state[f"drill-{code}"] or code))
-st.caption(t("conversion.caption", unit=here[name_column], start=period.start, end=period.end))
+st.caption(t("conversion.caption", unit=widgets.plain(here[name_column]), start=period.start, end=period.end))
 
 headline = data.unit_metrics(scope, code, period.start, period.end, view.METRICS, department)
 if headline is None:
-    st.info(t("conversion.no_data", unit=here[name_column]))
+    st.info(t("conversion.no_data", unit=widgets.plain(here[name_column])))
     st.stop()
 
 # Headline rates, each against the period before (in percentage points).
@@ -99,7 +99,7 @@ widgets.table_with_export(table, name=f"conversion_{split}", key=f"conversion-{s
 st.subheader(t("conversion.trend"))
 weekly = period.days > view.WEEKLY_AFTER_DAYS
 bucket = "week" if weekly else "day"
-st.caption(t("conversion.trend_caption", unit=here[name_column], bucket=t(f"conversion.bucket.{bucket}")))
+st.caption(t("conversion.trend_caption", unit=widgets.plain(here[name_column]), bucket=t(f"conversion.bucket.{bucket}")))
 trend = data.unit_trend(scope, code, period.start, period.end, view.METRICS, weekly, department)
 left, right = st.columns(2)
 left.markdown(f"**{t('conversion.trend_stages')}**")

@@ -63,14 +63,14 @@ here = path.iloc[-1]
 
 # Breadcrumb: each level above is a button that drills back up.
 widgets.breadcrumb(path, code=code, name_column=name_column)
-st.caption(t("drilldown.caption", level=t(f"level.{here['level']}"), unit=here[name_column], code=code,
+st.caption(t("drilldown.caption", level=t(f"level.{here['level']}"), unit=widgets.plain(here[name_column]), code=code,
              start=period.start, end=period.end))
 
 # Headline metrics of the unit, with the change against the previous period.
 st.subheader(t("drilldown.headline"))
 headline = data.unit_metrics(scope, code, period.start, period.end, view.HEADLINE, department)
 if headline is None:
-    st.info(t("drilldown.no_data", unit=here[name_column]))
+    st.info(t("drilldown.no_data", unit=widgets.plain(here[name_column])))
     st.stop()
 bounds = data.data_period()
 before_period = periods.previous(period, first=bounds[0]) if bounds else None
@@ -86,7 +86,7 @@ if before is not None:
 # At an outlet: its staff, the bottom of the drill.
 if here["level"] == "outlet":
     staff = data.staff_metrics_in(scope, code, period.start, period.end, department)
-    st.subheader(t("drilldown.staff", unit=here[name_column], count=len(staff)))
+    st.subheader(t("drilldown.staff", unit=widgets.plain(here[name_column]), count=len(staff)))
     st.caption(t("drilldown.staff_note"))
     if department:
         st.caption(t("drilldown.staff_department", department=t(f"department.{department}")))

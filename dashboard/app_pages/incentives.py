@@ -62,7 +62,7 @@ kpi = picks[3].selectbox(t("incentives.kpi_picker"), kpis, index=kpis.index(want
                          key="inc-kpi", format_func={k: metric_label(k, language) for k in kpis}.get,
                          on_change=lambda: st.query_params.update(kpi=st.session_state["inc-kpi"]))
 mode = view.mode_for(kpi)
-st.caption(t("incentives.caption", path=" › ".join(path[name_column]), period=tperiod, start=start, end=end))
+st.caption(t("incentives.caption", path=" › ".join(path[name_column].map(widgets.plain)), period=tperiod, start=start, end=end))
 st.caption(t("incentives.method"))
 if department is not None:
     st.caption(t("incentives.unsplit_note"))
@@ -134,7 +134,7 @@ rows, scenario_targets = view.staff_rows(staff, units, baseline=totals["approved
                                          period=tperiod, as_of=end, base=plan.base)
 rows = rows[rows["outlet_code"].isin(in_view_units)].reset_index(drop=True)
 if rows.empty:
-    st.info(t("incentives.no_staff", unit=names.get(code, code)))
+    st.info(t("incentives.no_staff", unit=widgets.plain(names.get(code, code))))
     st.stop()
 results = view.run_what_if(rows, scenario_targets, plan=plan, curves=scenario_curves)
 budget = results["role"].budget.iloc[0]
@@ -192,7 +192,7 @@ if submitted:
             saved = view.save_scenario(data.engine(), changes=changes, curves=curve_edits, by=state.who(), reason=reason)
         except StaleEdit as stale:
             unit = started["cells"].set_index("id")["unit_code"].get(stale.target_id, stale.target_id)
-            st.error(t("incentives.stale_target", unit=names.get(unit, unit), by=stale.by, at=f"{stale.at:%Y-%m-%d %H:%M:%S}"))
+            st.error(t("incentives.stale_target", unit=widgets.plain(names.get(unit, unit)), by=stale.by, at=f"{stale.at:%Y-%m-%d %H:%M:%S}"))
         except StaleCurve as stale:
             st.error(t("incentives.stale_curve", role=role_label(stale.role, t), by=stale.by, at=f"{stale.at:%Y-%m-%d %H:%M:%S}"))
         except (TargetError, CurveError) as error:

@@ -21,7 +21,7 @@ here = path.iloc[-1]
 
 # Breadcrumb: every level above is one click away.
 widgets.breadcrumb(path, code=code, name_column=name_column)
-st.caption(t("overview.caption", unit=here[name_column], start=period.start, end=period.end))
+st.caption(t("overview.caption", unit=widgets.plain(here[name_column]), start=period.start, end=period.end))
 
 # Headline cards: actual, and where the period has targets, target, completion and time progress.
 values = data.unit_metrics(scope, code, period.start, period.end, view.HEADLINES, department)
@@ -42,7 +42,7 @@ for row in (view.HEADLINES[:4], view.HEADLINES[4:]):
                 st.caption(t("overview.no_target"))
 
 if here["level"] == "outlet":
-    st.info(t("overview.leaf", unit=here[name_column]))
+    st.info(t("overview.leaf", unit=widgets.plain(here[name_column])))
     st.stop()
 child_level = CHILD_LEVEL[here["level"]]
 

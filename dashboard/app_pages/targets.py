@@ -50,7 +50,7 @@ tree, allocate, reconcile, approve, upload, audit = st.tabs(
 if tree.open:
     with tree:
         nodes = view.node_table(in_period, units, cell=cell, code=code)
-        st.caption(t("targets.tree_caption", unit=names.get(code, code), period=tperiod))
+        st.caption(t("targets.tree_caption", unit=widgets.plain(names.get(code, code)), period=tperiod))
         picked = st.dataframe(targets_sections.tree_display(nodes, name_column=name_column), hide_index=True,
                               width="stretch", on_select="rerun", selection_mode="single-row", key=f"tree-{code}-{cell}")
         targets_sections.drill_on_pick(picked, nodes, here=code)

@@ -40,10 +40,10 @@ pick_unit.selectbox(
 )
 
 staff = data.staff_metrics(scope, code, period.start, period.end)
-st.caption(t("workload.caption", path=" › ".join(path[name_column]), start=period.start, end=period.end,
+st.caption(t("workload.caption", path=" › ".join(path[name_column].map(widgets.plain)), start=period.start, end=period.end,
              days=period.days, count=len(staff)))
 if staff.empty:
-    st.info(t("workload.no_staff", unit=here[name_column]))
+    st.info(t("workload.no_staff", unit=widgets.plain(here[name_column])))
     st.stop()
 
 roles = ["all", *view.roles_present(staff)]

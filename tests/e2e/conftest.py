@@ -50,13 +50,14 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60) -> No
     raise TimeoutError(f"streamlit did not answer at {url} within {timeout}s")
 
 
-def serve(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`streamlit run` the dashboard on `database_url`; yields its base URL."""
+def serve(database_url: str, tmp_path_factory: pytest.TempPathFactory, **settings: str) -> Iterator[str]:
+    """`streamlit run` the dashboard on `database_url` (and other `settings`, as environment
+    variables); yields its base URL."""
     port = free_port()
     log = (tmp_path_factory.mktemp("streamlit") / "server.log").open("w")
     command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
                "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1"]
-    env = {**os.environ, "DATABASE_URL": database_url}
+    env = {**os.environ, "DATABASE_URL": database_url, **settings}
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -86,6 +87,24 @@ def served_writable_demo_app(demo_store_copy: str, tmp_path_factory: pytest.Temp
     base URL and the store's URL (to check what was saved)."""
     for url in serve(demo_store_copy, tmp_path_factory):
         yield url, demo_store_copy
+
+
+@pytest.fixture(scope="session")
+def served_hostile_app(hostile_sqlite_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The dashboard on the tiny bank with hostile names (tiny_bank.HOSTILE_*)."""
+    yield from serve(hostile_sqlite_url, tmp_path_factory)
+
+
+@pytest.fixture
+def proxied_app(demo_store_copy: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The dashboard behind a (simulated) trusted reverse proxy: AUTH_MODE=proxy, and the
+    account li.ming, a branch leader of GD01, who the proxy names in X-Forwarded-User."""
+    from store.engine import make_engine
+    from store.users import add_user
+
+    add_user(make_engine(demo_store_copy), login="li.ming", display_name="李明", role="branch_leader", scope_code="GD01")
+    yield from serve(demo_store_copy, tmp_path_factory, AUTH_MODE="proxy", PROXY_ENABLED="true",
+                     PROXY_HEADER="X-Forwarded-User")
 
 
 @pytest.fixture(scope="session")
