@@ -27,6 +27,7 @@ picks = st.columns(5)
 tperiod = state.pick(picks[0], "tperiod", t("targets.period"), periods)
 in_period = data.targets(scope, tperiod, scope.unit_code, period.end)
 departments = view.choices(in_period, "department") or list(state.DEPARTMENTS)
+departments.sort(key=lambda d: not state.can_edit_targets(d))  # the caller's own department first
 department = state.pick(picks[1], "dept", t("sidebar.department"), departments, shared=True,
                         format_func=lambda d: t(f"department.{d}"))
 kpi = state.pick(picks[2], "kpi", t("targets.kpi"), view.choices(in_period, "kpi", department=department) or ["new_contact_cnt"],
