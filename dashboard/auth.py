@@ -96,12 +96,9 @@ def _refusal(refused: AuthError) -> str:
 
 def _proxy(day: date | None) -> User | None:
     login = st.context.headers.get(get_settings().proxy_header)
-    try:
-        user = trusted_sign_in(data.engine(), login=login)
-    except AuthError as refused:
-        st.error(t("auth.proxy_refused", header=get_settings().proxy_header, reason=_refusal(refused)), icon=":material/lock:")
-        return None
-    _signed_in_box(user, on_sign_out=None)
+    user = _trusted(identity=login, via="proxy", refused_key="auth.proxy_refused")
+    if user is not None:
+        _signed_in_box(user, on_sign_out=None)
     return user
 
 
@@ -110,13 +107,31 @@ def _oidc(day: date | None) -> User | None:
         st.title(t("auth.title"))
         st.button(t("auth.sign_in_sso"), on_click=st.login, type="primary", icon=":material/login:")
         return None
-    try:
-        user = trusted_sign_in(data.engine(), email=st.user.get(get_settings().oidc_email_claim))
-    except AuthError as refused:
-        st.error(t("auth.oidc_refused", reason=_refusal(refused)), icon=":material/lock:")
+    user = _trusted(identity=st.user.get(get_settings().oidc_email_claim), via="oidc", refused_key="auth.oidc_refused")
+    if user is None:
         st.button(t("auth.sign_out"), on_click=st.logout)
         return None
     _signed_in_box(user, on_sign_out=st.logout)
+    return user
+
+
+def _trusted(*, identity: str | None, via: str, refused_key: str) -> User | None:
+    """The account a proxy or identity provider names. The first run of a session signs in
+    (audited); later runs of the same identity re-read the account, so a click is not a
+    sign-in and a disabled account still stops at the next click."""
+    remembered = st.session_state.get(SIGNED_IN)
+    if identity and remembered and remembered[0] == identity:
+        user = get_user(data.engine(), login=remembered[1])
+        if user is not None:
+            return user
+    st.session_state.pop(SIGNED_IN, None)
+    key = {"login": identity} if via == "proxy" else {"email": identity}
+    try:
+        user = trusted_sign_in(data.engine(), via=via, **key)
+    except AuthError as refused:
+        st.error(t(refused_key, header=get_settings().proxy_header, reason=_refusal(refused)), icon=":material/lock:")
+        return None
+    st.session_state[SIGNED_IN] = (identity, user.login)
     return user
 
 

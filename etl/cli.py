@@ -6,13 +6,16 @@ Each command's docstring is its --help, with an example.
 from __future__ import annotations
 
 import getpass
+import os
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import click
 
 from store.engine import make_engine
+from store.leaders import add_leaders_from_roster, leader_accounts_from_roster
 from store.migrate import upgrade
 from store.settings import get_settings
 from store.users import (
@@ -20,10 +23,10 @@ from store.users import (
     HEAD_OFFICE,
     ROLES,
     UserError,
-    add_leaders_from_roster,
+    access_log,
     add_user,
     disable_user,
-    leader_accounts_from_roster,
+    enable_user,
     list_users,
     set_password,
 )
@@ -142,6 +145,22 @@ def _user_store(database_url: str):  # noqa: ANN202 - an Engine; the ETL does no
     return engine
 
 
+def _operator() -> str:
+    """Who runs the command, for the access audit: the operating-system user."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no USER/LOGNAME and no passwd entry (some containers)
+        return f"cli:uid-{os.getuid()}"
+
+
+def _change_account(database_url: str, change: Callable[..., None], **arguments: str) -> None:
+    """Run an account change as this operator; a refusal is the command's error message."""
+    try:
+        change(_user_store(database_url), actor=_operator(), **arguments)
+    except UserError as problem:
+        raise click.ClickException(str(problem)) from None
+
+
 def _new_password(from_stdin: bool) -> str:
     """The password from one line of stdin, or typed twice at a hidden prompt."""
     if from_stdin:
@@ -178,7 +197,7 @@ def users_add(database_url: str, login: str, password_stdin: bool, no_password: 
         raise click.ClickException("--no-password and --password-stdin contradict each other")
     password = None if no_password else _new_password(password_stdin)
     try:
-        user = add_user(_user_store(database_url), login=login, password=password, **account)
+        user = add_user(_user_store(database_url), login=login, password=password, actor=_operator(), **account)
     except UserError as problem:
         raise click.ClickException(str(problem)) from None
     click.echo(f"added {user.login} ({user.role}, scope {user.scope_code})")
@@ -203,11 +222,20 @@ def users_disable(database_url: str, login: str) -> None:
 
     Example: python -m etl users disable li.ming
     """
-    try:
-        disable_user(_user_store(database_url), login=login)
-    except UserError as problem:
-        raise click.ClickException(str(problem)) from None
+    _change_account(database_url, disable_user, login=login)
     click.echo(f"disabled {login}")
+
+
+@users.command("enable")
+@click.argument("login")
+@click.pass_obj
+def users_enable(database_url: str, login: str) -> None:
+    """Allow a disabled account to sign in again (this also clears its failure count).
+
+    Example: python -m etl users enable li.ming
+    """
+    _change_account(database_url, enable_user, login=login)
+    click.echo(f"enabled {login}")
 
 
 @users.command("passwd")
@@ -219,10 +247,7 @@ def users_passwd(database_url: str, login: str, password_stdin: bool) -> None:
 
     Example: python -m etl users passwd li.ming
     """
-    try:
-        set_password(_user_store(database_url), login=login, password=_new_password(password_stdin))
-    except UserError as problem:
-        raise click.ClickException(str(problem)) from None
+    _change_account(database_url, set_password, login=login, password=_new_password(password_stdin))
     click.echo(f"password set for {login}")
 
 
@@ -239,5 +264,25 @@ def users_from_roster(database_url: str, day, dry_run: bool) -> None:  # noqa: A
     if dry_run:
         table = leader_accounts_from_roster(engine, day=day.date())
     else:
-        table = add_leaders_from_roster(engine, day=day.date())
+        table = add_leaders_from_roster(engine, day=day.date(), actor=_operator())
     click.echo("no outlet or branch heads on the roster that day" if table.empty else table.to_string(index=False))
+
+
+@users.command("log")
+@click.option("--login", default=None, help="Only this account's entries (or a login as typed at sign-in).")
+@click.option("--limit", type=click.IntRange(min=1), default=200, show_default=True, help="Newest entries to show.")
+@click.pass_obj
+def users_log(database_url: str, login: str | None, limit: int) -> None:
+    """Show the access audit, newest first: account changes and sign-in attempts.
+
+    Example: python -m etl users log --login li.ming --limit 20
+    """
+    table = access_log(_user_store(database_url), login=login, limit=limit)
+    if table.empty:
+        click.echo("no audit entries")
+        return
+    table["at"] = table["at"].dt.strftime("%Y-%m-%d %H:%M:%S UTC")
+    table["detail"] = table["detail"].fillna("")
+    width = int(table["detail"].str.len().max())  # the free text reads better left-aligned
+    text = table.to_string(index=False, justify="left", formatters={"detail": lambda detail: f"{detail:<{width}}"})
+    click.echo("\n".join(line.rstrip() for line in text.splitlines()))

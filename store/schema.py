@@ -302,3 +302,17 @@ payout_curve = Table(
     Column("reason", Text, nullable=False),
     UniqueConstraint("role", "version"),
 )
+
+# Account changes and sign-in events (DESIGN §6, "every write audited"), appended in the same
+# transaction as the change they record and never updated or deleted.
+access_audit = Table(
+    "access_audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("login", String(64), nullable=False),
+    Column("detail", Text),
+    Index("ix_access_audit_login", "login", "at"),
+)

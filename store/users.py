@@ -5,24 +5,27 @@ themselves. Passwords are argon2id hashes; the plain password never reaches the 
 Sign-in gives one message for an unknown login and for a wrong password, and spends the hash
 time for both, so neither the text nor the timing tells whether an account exists.
 Logins and emails match case-insensitively (a proxy or an identity provider may change case).
+Every account change and every sign-in attempt appends one `access_audit` row in the same
+transaction as the change it records, so neither exists without the other.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
 import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, Engine, Row, Table, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Row, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from store.pages import Scope
 from store.read import frame
-from store.schema import app_user, org_unit, staff
+from store.schema import access_audit, app_user, org_unit
 from store.settings import Settings, get_settings
 from store.write import now as utc_now
 
@@ -51,14 +54,16 @@ PAGES_BY_ROLE: dict[str, tuple[str, ...]] = {  # in navigation order
 DEPARTMENT_ROLES = frozenset({"department_head"})
 DEPARTMENT_BOUND_RIGHTS = frozenset({"edit_targets", "approve_targets"})
 WHOLE_BANK_ROLES = frozenset({"executive", "department_head", "hr_ops", "admin"})
-LEADER_STAFF_ROLES = ("outlet_head", "branch_head")  # roster roles that become branch_leader
-STAFF_LEFT = 5  # wecom_status of someone who left the bank
 MIN_PASSWORD_LENGTH = 12
 CHINA = timezone(timedelta(hours=8))
 BAD_CREDENTIALS = "wrong login or password"
 HASHER = PasswordHasher()  # argon2id with argon2-cffi's recommended parameters
 _LOGIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+ADD_ACTIONS = ("user_add", "leader_added")  # audit actions of a new account: by hand, from the roster
+TRUSTED_VIA = ("proxy", "oidc")  # who vouches for a trusted sign-in; the audit's actor
+UNATTRIBUTED = "unattributed"  # actor of a change whose caller named nobody (fixtures, old callers)
+AUDIT_WIDTH = 64  # access_audit.actor and .login; a typed login can be longer than any account's
 
 
 class UserError(ValueError):
@@ -105,9 +110,11 @@ def can(user: User, right: str, *, department: str | None = None) -> bool:
 
 
 def add_user(engine: Engine, *, login: str, display_name: str, role: str, scope_code: str = HEAD_OFFICE,
-             department: str | None = None, email: str | None = None, password: str | None = None) -> User:
+             department: str | None = None, email: str | None = None, password: str | None = None,
+             actor: str = UNATTRIBUTED, action: str = "user_add") -> User:
     """Create an account. Without a password it can sign in only through the proxy or OIDC
-    (or once an admin sets one). Raises UserError naming what is wrong."""
+    (or once an admin sets one). Raises UserError naming what is wrong. `actor` is who makes
+    it; `action` is user_add, or leader_added for an account derived from the roster."""
     login, display_name, email = login.strip(), display_name.strip(), (email or "").strip() or None
     if not _LOGIN.fullmatch(login):
         raise UserError(f"login {login!r} is not valid: 1-64 letters, digits, '.', '_', '@' or '-'")
@@ -115,6 +122,8 @@ def add_user(engine: Engine, *, login: str, display_name: str, role: str, scope_
         raise UserError("a display name of 1-100 characters is required")
     if email is not None and (not _EMAIL.fullmatch(email) or len(email) > 254):
         raise UserError(f"email {email!r} is not a valid address")
+    if action not in ADD_ACTIONS:
+        raise ValueError(f"unknown audit action {action!r} for a new account; one of {', '.join(ADD_ACTIONS)}")
     _check_role(role, department)
     password_hash = _hash(password) if password is not None else None
     with engine.begin() as connection:
@@ -123,12 +132,15 @@ def add_user(engine: Engine, *, login: str, display_name: str, role: str, scope_
             raise UserError(f"login {login} already exists")
         if email and (owners := _rows(connection, app_user.c.email, email)):
             raise UserError(f"email {email} already belongs to {owners[0].login}")
+        at = utc_now()
         values = dict(login=login, display_name=display_name, email=email, role=role, scope_code=scope_code,
-                      department=department, password_hash=password_hash, created_at=utc_now())
+                      department=department, password_hash=password_hash, created_at=at)
         try:
             connection.execute(insert(app_user).values(**values))
         except IntegrityError as exc:  # a concurrent add of the same login
             raise UserError(f"login {login} already exists") from exc
+        detail = f"role={role} scope={scope_code}" + (f" department={department}" if department else "")
+        _audit(connection, at=at, actor=actor, action=action, login=login, detail=detail)
     return User(login, display_name, email, role, scope_code, department)
 
 
@@ -163,30 +175,66 @@ def _hash(password: str) -> str:
     return HASHER.hash(password)
 
 
-def set_password(engine: Engine, *, login: str, password: str) -> None:
+def set_password(engine: Engine, *, login: str, password: str, actor: str) -> None:
     """Set a new password; this also lifts a lockout and clears the failure count."""
-    _change(engine, login, password_hash=_hash(password), failed_logins=0, locked_until=None)
-
-
-def disable_user(engine: Engine, *, login: str) -> None:
-    """Refuse every sign-in of the account from now on (it stays on record)."""
-    with engine.connect() as connection:
-        row = _one(connection, login)
-        admins = connection.execute(select(func.count()).where(app_user.c.role == "admin", ~app_user.c.disabled)).scalar()
-    if row is not None and row.role == "admin" and not row.disabled and admins == 1:
-        raise UserError(f"{row.login} is the last enabled admin; add another admin first")
-    _change(engine, login, disabled=True)
-
-
-def enable_user(engine: Engine, *, login: str) -> None:
-    _change(engine, login, disabled=False, failed_logins=0, locked_until=None)
-
-
-def _change(engine: Engine, login: str, **values: object) -> None:
+    password_hash = _hash(password)
     with engine.begin() as connection:
-        changed = connection.execute(update(app_user).where(_same(app_user.c.login, login)).values(**values)).rowcount
-    if not changed:
+        row = _existing(connection, login)
+        locked = row.locked_until is not None and _utc(row.locked_until) > utc_now()
+        _change(connection, row, actor=actor, action="password_set", detail="lifted a lockout" if locked else None,
+                password_hash=password_hash, failed_logins=0, locked_until=None)
+
+
+def disable_user(engine: Engine, *, login: str, actor: str = UNATTRIBUTED) -> None:
+    """Refuse every sign-in of the account from now on (it stays on record)."""
+    with engine.begin() as connection:
+        row = _existing(connection, login)
+        admins = connection.execute(select(func.count()).where(app_user.c.role == "admin", ~app_user.c.disabled)).scalar()
+        if row.role == "admin" and not row.disabled and admins == 1:
+            raise UserError(f"{row.login} is the last enabled admin; add another admin first")
+        _change(connection, row, actor=actor, action="user_disable", disabled=True)
+
+
+def enable_user(engine: Engine, *, login: str, actor: str) -> None:
+    """Allow sign-in again, with a clean failure count."""
+    with engine.begin() as connection:
+        _change(connection, _existing(connection, login), actor=actor, action="user_enable",
+                disabled=False, failed_logins=0, locked_until=None)
+
+
+def _existing(connection: Connection, login: str) -> Row:
+    row = _one(connection, login)
+    if row is None:
         raise UserError(f"no account with login {login!r}")
+    return row
+
+
+def _change(connection: Connection, row: Row, *, actor: str, action: str, detail: str | None = None,
+            **values: object) -> None:
+    connection.execute(update(app_user).where(app_user.c.id == row.id).values(**values))
+    _audit(connection, at=utc_now(), actor=actor, action=action, login=row.login, detail=detail)
+
+
+def _audit(connection: Connection, *, at: datetime, actor: str, action: str, login: str,
+           detail: str | None = None) -> None:
+    """Append one audit row on the caller's transaction: it commits or rolls back with the change."""
+    connection.execute(insert(access_audit).values(
+        at=at, actor=actor[:AUDIT_WIDTH], action=action, login=login[:AUDIT_WIDTH], detail=detail))
+
+
+def access_log(engine: Engine, *, login: str | None = None, limit: int = 200) -> pd.DataFrame:
+    """Audit rows newest first: at (UTC), actor, action, login, detail; only `login`'s when
+    given (an account's login matches case-insensitively, anything else as typed)."""
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, not {limit}")
+    a = access_audit.c
+    statement = select(a.at, a.actor, a.action, a.login, a.detail).order_by(a.at.desc(), a.id.desc()).limit(limit)
+    with engine.connect() as connection:
+        if login is not None:
+            account = _one(connection, login.strip())
+            statement = statement.where(a.login == (account.login if account is not None else login.strip()))
+        log = frame(connection, statement)
+    return log.assign(at=pd.to_datetime(log["at"], utc=True))  # SQLite hands back naive UTC
 
 
 def list_users(engine: Engine) -> pd.DataFrame:
@@ -236,44 +284,66 @@ def verify_login(engine: Engine, *, login: str, password: str, now: datetime | N
     """The account, when `password` is right and the account is neither locked nor disabled.
 
     Raises AuthError. `max_failed_logins` wrong passwords in a row lock the account for
-    `lockout_minutes`; while locked even the right password is refused."""
+    `lockout_minutes`; while locked even the right password is refused. Every attempt is
+    audited with the login as actor: sign_in, sign_in_failed, locked, sign_in_refused, or
+    sign_in_unknown (the login as typed) for a login that names no account."""
     settings = settings or get_settings()
     now = _utc(now or utc_now())
-    with engine.begin() as connection:  # the failure count must be kept even though we refuse
-        outcome = _attempt(connection, _one(connection, login.strip()), password, now, settings)
+    with engine.begin() as connection:  # the failure count and the audit must be kept even though we refuse
+        outcome = _attempt(connection, login.strip(), password, now, settings)
     if isinstance(outcome, AuthError):
         raise outcome
     return outcome
 
 
-def _attempt(connection: Connection, row: Row | None, password: str, now: datetime, settings: Settings) -> User | AuthError:
-    if row is None or row.password_hash is None:
+def _attempt(connection: Connection, typed: str, password: str, now: datetime, settings: Settings) -> User | AuthError:
+    row = _one(connection, typed)
+    if row is None:
         _spend_hash_time(password)
+        _audit(connection, at=now, actor=typed, action="sign_in_unknown", login=typed)
+        return AuthError("bad_credentials", BAD_CREDENTIALS)
+
+    def event(action: str, detail: str | None = None) -> None:
+        _audit(connection, at=now, actor=row.login, action=action, login=row.login, detail=detail)
+
+    if row.password_hash is None:
+        _spend_hash_time(password)
+        event("sign_in_failed", "the account has no password: it signs in through the proxy or OIDC")
         return AuthError("bad_credentials", BAD_CREDENTIALS)
     if row.disabled:
+        event("sign_in_refused", "disabled")
         return AuthError("disabled", "this account is disabled; ask an administrator")
     if row.locked_until is not None and _utc(row.locked_until) > now:
+        event("sign_in_refused", f"locked until {_iso(row.locked_until)}")
         return _locked(_utc(row.locked_until))
     try:
         HASHER.verify(row.password_hash, password)
     except (VerificationError, InvalidHashError):
-        return _failed(connection, row, now, settings)
+        return _failed(connection, row, now, settings, event)
     values: dict[str, object] = {"failed_logins": 0, "locked_until": None}
     if HASHER.check_needs_rehash(row.password_hash):  # parameters were raised since it was set
         values["password_hash"] = HASHER.hash(password)
     connection.execute(update(app_user).where(app_user.c.id == row.id).values(**values))
+    event("sign_in", "password rehashed with current parameters" if "password_hash" in values else None)
     return _user(row)
 
 
-def _failed(connection: Connection, row: Row, now: datetime, settings: Settings) -> AuthError:
+def _failed(connection: Connection, row: Row, now: datetime, settings: Settings,
+            event: Callable[[str, str | None], None]) -> AuthError:
     where = app_user.c.id == row.id
     connection.execute(update(app_user).where(where).values(failed_logins=app_user.c.failed_logins + 1))
     failures = connection.execute(select(app_user.c.failed_logins).where(where)).scalar_one()
     if failures < settings.max_failed_logins:
+        event("sign_in_failed", f"wrong password {failures} of {settings.max_failed_logins}")
         return AuthError("bad_credentials", BAD_CREDENTIALS)
     until = now + timedelta(minutes=settings.lockout_minutes)
     connection.execute(update(app_user).where(where).values(failed_logins=0, locked_until=until))
+    event("locked", f"locked until {_iso(until)}")
     return _locked(until)
+
+
+def _iso(moment: datetime) -> str:
+    return _utc(moment).isoformat(timespec="seconds")
 
 
 def _locked(until: datetime) -> AuthError:
@@ -299,65 +369,36 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
-def trusted_sign_in(engine: Engine, *, login: str | None = None, email: str | None = None) -> User:
+def trusted_sign_in(engine: Engine, *, login: str | None = None, email: str | None = None,
+                    via: str = "proxy") -> User:
     """The account named by a reverse proxy (login) or an identity provider (email), who has
-    already authenticated the person. Raises AuthError when there is no enabled account."""
+    already authenticated the person. Raises AuthError when there is no enabled account.
+    Audited as trusted_sign_in or trusted_sign_in_refused with `via` (proxy, oidc) as actor."""
+    if via not in TRUSTED_VIA:
+        raise ValueError(f"unknown trusted sign-in {via!r}; one of {', '.join(TRUSTED_VIA)}")
     identity = (login or email or "").strip()
+    with engine.begin() as connection:
+        outcome = _trusted(connection, identity, by_login=bool(login), via=via)
+    if isinstance(outcome, AuthError):
+        raise outcome
+    return outcome
+
+
+def _trusted(connection: Connection, identity: str, *, by_login: bool, via: str) -> User | AuthError:
+    def event(action: str, login: str, detail: str | None) -> None:
+        _audit(connection, at=utc_now(), actor=via, action=action, login=login, detail=detail)
+
     if not identity:
-        raise AuthError("no_account", "the sign-in did not name a user")
-    with engine.connect() as connection:
-        rows = _rows(connection, app_user.c.login if login else app_user.c.email, identity)
+        event("trusted_sign_in_refused", "", "the sign-in did not name a user")
+        return AuthError("no_account", "the sign-in did not name a user")
+    rows = _rows(connection, app_user.c.login if by_login else app_user.c.email, identity)
     if len(rows) != 1:
-        raise AuthError("no_account", f"no Cascade account for {identity}; ask an administrator")
+        event("trusted_sign_in_refused", identity, f"no account for {identity}" if not rows else
+              f"{len(rows)} accounts have the email {identity}: {', '.join(r.login for r in rows)}")
+        return AuthError("no_account", f"no Cascade account for {identity}; ask an administrator")
+    named = None if by_login else f"email {identity}"
     if rows[0].disabled:
-        raise AuthError("disabled", "this account is disabled; ask an administrator")
+        event("trusted_sign_in_refused", rows[0].login, "disabled" + (f", {named}" if named else ""))
+        return AuthError("disabled", "this account is disabled; ask an administrator")
+    event("trusted_sign_in", rows[0].login, named)
     return _user(rows[0])
-
-
-def _valid_on(table: Table, day: date):  # noqa: ANN202 - a SQL expression
-    return and_(table.c.valid_from <= day, or_(table.c.valid_to.is_(None), table.c.valid_to > day))
-
-
-def leader_accounts_from_roster(engine: Engine, *, day: date) -> pd.DataFrame:
-    """Proposed branch_leader accounts from the roster as it stood on `day`.
-
-    Used: staff versions valid on `day` with role outlet_head (scope: their outlet) or
-    branch_head (scope: the parent unit of their outlet that day), except people who left
-    (wecom_status 5). Login = staff_id (the WeCom userid), display name = the roster name.
-    Not used: WeCom's `is_leader_in_dept`. The ETL checks directory pulls against the roster
-    but stores none of their fields, so the roster role is the only record of who leads.
-    Columns: login, display_name, role, scope_code, source (the roster role), exists."""
-    s, u = staff.c, org_unit.c
-    heads_query = select(s.staff_id, s.name, s.outlet_code, s.role).where(
-        _valid_on(staff, day), s.role.in_(LEADER_STAFF_ROLES), s.wecom_status != STAFF_LEFT)
-    with engine.connect() as connection:
-        heads = frame(connection, heads_query.order_by(s.staff_id))
-        units = frame(connection, select(u.code, u.parent_code).where(_valid_on(org_unit, day)))
-        logins = {login.lower() for login in connection.execute(select(app_user.c.login)).scalars()}
-    parent = dict(zip(units["code"], units["parent_code"], strict=True))
-    scopes = [outlet if role == "outlet_head" else parent.get(outlet)
-              for outlet, role in zip(heads["outlet_code"], heads["role"], strict=True)]
-    out = pd.DataFrame({
-        "login": heads["staff_id"], "display_name": heads["name"], "role": "branch_leader",
-        "scope_code": scopes, "source": heads["role"],
-        "exists": [login.lower() in logins for login in heads["staff_id"]],
-    })
-    return out[out["scope_code"].notna()].reset_index(drop=True)
-
-
-def add_leaders_from_roster(engine: Engine, *, day: date) -> pd.DataFrame:
-    """Create the proposed leader accounts that do not exist yet, without passwords (they
-    sign in through the proxy or OIDC, or an admin sets a password). Returns the proposals
-    with `result`: created, exists, or why the account could not be made."""
-    proposals = leader_accounts_from_roster(engine, day=day)
-    results = []
-    for row in proposals.itertuples(index=False):
-        if row.exists:
-            results.append("exists")
-            continue
-        try:
-            add_user(engine, login=row.login, display_name=row.display_name, role=row.role, scope_code=row.scope_code)
-            results.append("created")
-        except UserError as problem:
-            results.append(str(problem))
-    return proposals.assign(result=results)

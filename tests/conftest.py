@@ -85,28 +85,26 @@ def tiny_bank(tmp_path: Path) -> Path:
     return write_tiny_bank(tmp_path / "inbox")
 
 
-@pytest.fixture(scope="session")
-def tiny_sqlite_url(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> str:
-    """A SQLite store holding the tiny bank, loaded once per session: treat it as read-only."""
-    folder = tmp_path_factory.mktemp("tiny")
+def _loaded_store(folder: Path, sqlite_template: Path, write_inbox) -> str:  # noqa: ANN001 - a bank writer
+    """A SQLite store in `folder` holding the bank `write_inbox(folder / "inbox")` writes."""
     shutil.copy(sqlite_template, folder / "cascade.db")
     url = f"sqlite:///{folder / 'cascade.db'}"
     engine = make_engine(url)
-    load_paths(engine, [write_tiny_bank(folder / "inbox")])
+    load_paths(engine, [write_inbox(folder / "inbox")])
     engine.dispose()
     return url
+
+
+@pytest.fixture(scope="session")
+def tiny_sqlite_url(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> str:
+    """A SQLite store holding the tiny bank, loaded once per session: treat it as read-only."""
+    return _loaded_store(tmp_path_factory.mktemp("tiny"), sqlite_template, write_tiny_bank)
 
 
 @pytest.fixture(scope="session")
 def hostile_sqlite_url(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> str:
     """The tiny bank with hostile org and staff names (tiny_bank.HOSTILE_*), loaded once."""
-    folder = tmp_path_factory.mktemp("hostile")
-    shutil.copy(sqlite_template, folder / "cascade.db")
-    url = f"sqlite:///{folder / 'cascade.db'}"
-    engine = make_engine(url)
-    load_paths(engine, [write_hostile_bank(folder / "inbox")])
-    engine.dispose()
-    return url
+    return _loaded_store(tmp_path_factory.mktemp("hostile"), sqlite_template, write_hostile_bank)
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from apptest_support import app_on
+from apptest_support import app_on, open_page as open_app_page
 from dashboard.i18n import catalog
 from store.schema import etl_run
 
@@ -24,14 +24,7 @@ ZH = catalog("zh-CN")
 
 
 def open_page(app: AppTest, **params: str) -> AppTest:
-    app.session_state["persona"] = "admin"  # data health is the administrator's page
-    app.run()
-    app.switch_page(PAGE)
-    for key, value in params.items():
-        app.query_params[key] = value
-    app.run()
-    assert not app.exception
-    return app
+    return open_app_page(app, PAGE, persona="admin", **params)
 
 
 def table(app: AppTest, column: str) -> pd.DataFrame:

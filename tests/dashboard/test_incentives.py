@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from apptest_support import APP, app_on
+from apptest_support import APP, app_on, open_page as open_app_page
 from dashboard.incentives_view import DEMO_BASE, DEMO_CURVES
 from kpi.allocation import allocate
 from kpi.calendar import elapsed_and_total
@@ -33,13 +33,7 @@ START, END = date(2026, 10, 18), date(2026, 10, 31)  # the demo's 14 days
 
 
 def open_page(app: AppTest, **params: str) -> AppTest:
-    app.run()
-    app.switch_page(PAGE)
-    for key, value in params.items():
-        app.query_params[key] = value
-    app.run()
-    assert not app.exception, app.exception
-    return app
+    return open_app_page(app, PAGE, **params)
 
 
 def money(app: AppTest, label: str) -> float:

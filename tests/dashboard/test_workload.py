@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from apptest_support import open_page as open_app_page
 from dashboard.i18n import catalog
 from kpi.staff import staff_metrics
 from kpi.workload import DEFAULTS, FLAGS, IDLE_RULES, OVERLOAD_RULES, Thresholds, by_workload, flag
@@ -37,15 +38,7 @@ def expected_staff(demo_sqlite_url: str) -> dict[str, pd.DataFrame]:
 
 
 def open_page(app: AppTest, **params: str) -> AppTest:
-    """Open the workload page with `params` in its URL (set after the switch, so the default
-    page's own handling of them does not come first)."""
-    app.run()
-    app.switch_page(PAGE)
-    for key, value in params.items():
-        app.query_params[key] = value
-    app.run()
-    assert not app.exception
-    return app
+    return open_app_page(app, PAGE, **params)
 
 
 def metric_values(app: AppTest) -> dict[str, str]:

@@ -21,8 +21,9 @@ PASSWORD = "a long enough password"
 DEMO_DAY = date(2026, 10, 31)  # the last day of the demo fixture
 
 
-def run_users(*args: str, db: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}"}
+def run_users(*args: str, db: Path, stdin: str = "", os_user: str = "ops.admin") -> subprocess.CompletedProcess[str]:
+    # getpass.getuser() reads LOGNAME first: the operator the audit names
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "LOGNAME": os_user, "USER": os_user}
     return subprocess.run([sys.executable, "-m", "etl", "users", *args], cwd=db.parent, env=env, input=stdin,
                           capture_output=True, text=True, timeout=120)
 
@@ -95,3 +96,36 @@ def test_from_roster_dry_run_lists_the_outlet_heads_and_creates_nothing(demo_sql
     created = ok(run_users("from-roster", "--day", DEMO_DAY.isoformat(), db=db))
     assert sum(line.endswith("created") for line in created.splitlines()) == len(heads)
     assert len(ok(run_users("list", db=db)).splitlines()) == len(heads) + 1
+    audited = logged(ok(run_users("log", "--limit", "1000", db=db)))
+    assert sorted(row[2] for row in audited if row[:2] == ["cli:ops.admin", "leader_added"]) == sorted(heads["staff_id"])
+
+
+def logged(out: str) -> list[list[str]]:
+    """`users log` rows as [actor, action, login, detail words...]; `at` is three words."""
+    return [line.split()[3:] for line in out.splitlines()[1:]]
+
+
+def test_log_lists_changes_and_sign_ins_newest_first_naming_the_operator(db: Path) -> None:
+    ok(run_users("add", "root", "--name", "Root", "--role", "admin", "--no-password", db=db, os_user="alice"))
+    ok(run_users("add", "li", "--name", "Li", "--role", "executive", "--no-password", db=db))
+    ok(run_users("passwd", "li", "--password-stdin", db=db, stdin=PASSWORD + "\n"))
+    engine = make_engine(f"sqlite:///{db}")
+    verify_login(engine, login="li", password=PASSWORD)
+    ok(run_users("disable", "li", db=db))
+    ok(run_users("enable", "LI", db=db))
+    assert logged(ok(run_users("log", db=db))) == [
+        ["cli:ops.admin", "user_enable", "li"],
+        ["cli:ops.admin", "user_disable", "li"],
+        ["li", "sign_in", "li"],
+        ["cli:ops.admin", "password_set", "li"],
+        ["cli:ops.admin", "user_add", "li", "role=executive", "scope=HO"],
+        ["cli:alice", "user_add", "root", "role=admin", "scope=HO"],
+    ]
+    header = ok(run_users("log", "--login", "root", db=db)).splitlines()[0]
+    assert header.split() == ["at", "actor", "action", "login", "detail"]
+    assert logged(ok(run_users("log", "--login", "ROOT", db=db))) == [["cli:alice", "user_add", "root", "role=admin", "scope=HO"]]
+    assert [row[1] for row in logged(ok(run_users("log", "--login", "li", "--limit", "2", db=db)))] == [
+        "user_enable", "user_disable"]
+    assert ok(run_users("log", "--login", "ghost", db=db)).strip() == "no audit entries"
+    bad = run_users("log", "--limit", "0", db=db)
+    assert bad.returncode == 2 and "--limit" in bad.stderr
