@@ -19,7 +19,8 @@ import streamlit as st
 from dashboard import data
 from dashboard.state import t
 from store.settings import get_settings
-from store.users import AuthError, User, get_user, trusted_sign_in, verify_login
+from store.sign_in import trusted_sign_in, verify_login
+from store.users import AuthError, User, get_user
 
 SIGNED_IN = "signed_in_login"
 PERSONA = "persona"

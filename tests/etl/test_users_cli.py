@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from store.engine import make_engine
 from store.read import frame
 from store.schema import staff
-from store.users import verify_login
+from store.sign_in import verify_login
 
 PASSWORD = "a long enough password"
 DEMO_DAY = date(2026, 10, 31)  # the last day of the demo fixture

@@ -10,12 +10,14 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from pydantic import ValidationError
 
+import store.sign_in as sign_in
 import store.users as users
 from store.leaders import add_leaders_from_roster, leader_accounts_from_roster
 from store.pages import Scope
 from store.schema import app_user, org_unit, staff
 from store.settings import Settings
-from store.users import AuthError, User, UserError, access_log, add_user, can, verify_login
+from store.sign_in import verify_login
+from store.users import AuthError, User, UserError, access_log, add_user, can
 
 PASSWORD = "correct horse battery"
 T0 = datetime(2026, 9, 1, 2, 0, tzinfo=timezone.utc)
@@ -188,15 +190,15 @@ def test_the_last_enabled_admin_cannot_be_disabled(alice: sa.Engine) -> None:
 
 def test_proxy_and_oidc_identities_map_to_enabled_accounts_case_insensitively(alice: sa.Engine) -> None:
     assert users.user_by_email(alice, email="ALICE@bank.example").login == "alice"
-    assert users.trusted_sign_in(alice, email="alice@BANK.example").login == "alice"
-    assert users.trusted_sign_in(alice, login="Alice").email == "Alice@Bank.example"
+    assert sign_in.trusted_sign_in(alice, email="alice@BANK.example").login == "alice"
+    assert sign_in.trusted_sign_in(alice, login="Alice").email == "Alice@Bank.example"
     assert users.user_by_email(alice, email="nobody@bank.example") is None
     with pytest.raises(AuthError, match="no Cascade account for eve@bank.example"):
-        users.trusted_sign_in(alice, email="eve@bank.example")
+        sign_in.trusted_sign_in(alice, email="eve@bank.example")
     add_user(alice, login="root", display_name="Root", role="admin")
     users.disable_user(alice, login="alice")
     with pytest.raises(AuthError, match="disabled"):
-        users.trusted_sign_in(alice, login="alice")
+        sign_in.trusted_sign_in(alice, login="alice")
 
 
 def make(role: str, department: str | None = None, scope: str = "HO") -> User:
@@ -351,18 +353,18 @@ def test_unknown_passwordless_and_disabled_sign_ins_are_audited(alice: sa.Engine
 
 
 def test_trusted_sign_ins_are_audited_with_the_proxy_or_the_identity_provider_as_actor(alice: sa.Engine) -> None:
-    users.trusted_sign_in(alice, login="ALICE")
-    users.trusted_sign_in(alice, email="alice@BANK.example", via="oidc")
+    sign_in.trusted_sign_in(alice, login="ALICE")
+    sign_in.trusted_sign_in(alice, email="alice@BANK.example", via="oidc")
     with pytest.raises(AuthError):
-        users.trusted_sign_in(alice, email="eve@bank.example", via="oidc")
+        sign_in.trusted_sign_in(alice, email="eve@bank.example", via="oidc")
     with pytest.raises(AuthError):
-        users.trusted_sign_in(alice, login=None)
+        sign_in.trusted_sign_in(alice, login=None)
     add_user(alice, login="root", display_name="Root", role="admin")
     users.disable_user(alice, login="alice", actor="cli:root")
     with pytest.raises(AuthError, match="disabled"):
-        users.trusted_sign_in(alice, login="alice")
+        sign_in.trusted_sign_in(alice, login="alice")
     with pytest.raises(ValueError, match="unknown trusted sign-in 'ldap'"):
-        users.trusted_sign_in(alice, login="alice", via="ldap")
+        sign_in.trusted_sign_in(alice, login="alice", via="ldap")
     assert [row for row in audit(alice)[::-1] if row[0] in ("proxy", "oidc")] == [
         ("proxy", "trusted_sign_in", "alice", None),
         ("oidc", "trusted_sign_in", "alice", "email alice@BANK.example"),
