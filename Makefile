@@ -36,5 +36,12 @@ test: $(STAMP)
 	$(PY) -m pytest -n 2
 	$(VENV)/bin/lint-imports
 
+# The budgets of DESIGN §7 (bench/results.md). BENCH_SCALE=small BENCH_ARGS="--days 7 --day-scale small"
+# for a quick run; PostgreSQL figures come alongside when a server answers (see python -m bench --help).
+BENCH_SCALE ?= large
+BENCH_ARGS ?= --postgres
+bench: $(STAMP)
+	$(PY) -m bench --scale $(BENCH_SCALE) $(BENCH_ARGS)
+
 clean:
 	rm -rf data/cascade.db data/cascade.db-wal data/cascade.db-shm
