@@ -1,0 +1,136 @@
+"""`python -m bench` end to end on a tiny bank (the small bank, 2 days): every figure is in the
+JSON, the naive path agrees with the dashboard, the table and results.md show each figure with
+its budget; a load over its time limit is reported as such and the pages are not measured on
+the half-loaded store."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import ROOT
+
+READ_PAGES = ["overview", "drilldown", "compare", "workload", "conversion"]
+PERSONA_PAGES = {"executive": READ_PAGES, "branch_leader": READ_PAGES, "hr": ["targets", "incentives"],
+                 "admin": ["health"]}
+CASES = ["overview: adoption of the units below", "compare: outlet league inputs", "workload: per-staff metrics",
+         "conversion: funnel by segment"]
+STATUSES = {"PASS", "MISS", "INCOMPLETE", "SKIPPED", "—"}
+
+
+def bench(data_dir: Path, out_dir: Path, *options: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "bench", "--scale", "small", "--days", "2", "--day-scale", "small",
+               "--naive-runs", "1", "--data-dir", str(data_dir), "--out", str(out_dir), *options]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("bench-data")
+
+
+@pytest.fixture(scope="module")
+def finished(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    out = tmp_path_factory.mktemp("bench-out")
+    done = bench(data_dir, out, "--load-timeout", "600")
+    assert done.returncode == 0, done.stderr[-4000:]
+    return {"json": json.loads((out / "results.json").read_text(encoding="utf-8"))["runs"]["small"],
+            "md": (out / "results.md").read_text(encoding="utf-8"), "stdout": done.stdout}
+
+
+def test_every_load_figure_is_measured(finished: dict) -> None:
+    run = finished["json"]
+    sqlite = run["stores"]["sqlite"]
+    for load in (sqlite["history"], sqlite["day"], run["national_day"]["base"], run["national_day"]["day"]):
+        assert load["seconds"] > 0 and load["peak_rss_mb"] > 0 and load["consistent"], load
+    # the last day is held back from the history and loaded on its own
+    assert sqlite["history"]["last_day"] == "2026-10-30" and sqlite["day"]["last_day"] == "2026-10-31"
+    assert run["bank"]["days"] == 2 and run["national_day"]["bank"]["days"] == 2
+
+
+def test_every_persona_has_every_page_with_at_least_five_runs(finished: dict) -> None:
+    measured = finished["json"]["stores"]["sqlite"]["pages"]
+    assert {p: list(e["pages"]) for p, e in measured.items()} == PERSONA_PAGES
+    assert measured["branch_leader"]["scope"] == "GD01" and measured["executive"]["period"] == "2026-10"
+    for entry in measured.values():
+        for timing in entry["pages"].values():
+            assert len(timing["runs_ms"]) == 5
+            assert 0 < timing["median_ms"] <= timing["p95_ms"] <= max(timing["runs_ms"])
+            assert timing["steps_ms"]  # where the time went, call by call
+
+
+def test_naive_and_real_agree_and_the_ratio_is_theirs(finished: dict) -> None:
+    compared = finished["json"]["stores"]["sqlite"]["naive"]
+    assert sorted(compared) == ["branch_leader", "executive"]
+    for cases in compared.values():
+        assert list(cases) == CASES
+        for c in cases.values():
+            assert c["agree"] is True and c["rows"] > 0
+            assert c["naive_ms"] == pytest.approx(c["naive_read_ms"] + c["naive_group_ms"], abs=0.2)
+            assert c["ratio"] == pytest.approx(c["naive_ms"] / c["real_ms"], rel=0.01)
+
+
+def test_every_figure_has_a_budget_and_a_status_in_json_table_and_markdown(finished: dict) -> None:
+    run, md, table = finished["json"], finished["md"], finished["stdout"]
+    rows = run["figures"]
+    assert len(rows) == 3 + 3 + 13 + 8  # loads, national day, pages, naive comparisons
+    assert {r["status"] for r in rows} <= STATUSES
+    budgeted = [r for r in rows if r["budget"] != "—"]
+    assert len(budgeted) == 2 + 2 + 13 + 8 and all(r["status"] in ("PASS", "MISS") for r in budgeted)
+    for r in rows:
+        assert r["figure"].strip() in md and r["shown"] in md
+    assert run["verdict"] in md and run["verdict"] in table
+    assert "small bank: 2 days" in table
+    assert run["machine"]["cpus"] >= 1 and run["machine"]["ram_gb"] > 0
+    assert {"pandas", "sqlalchemy", "streamlit"} <= set(run["versions"])
+    assert f"{run['machine']['cpus']} CPUs" in md and "## How each figure is measured" in md
+
+
+def test_a_load_over_its_time_limit_is_reported_and_pages_are_skipped(data_dir: Path, finished: dict,
+                                                                     tmp_path: Path) -> None:
+    done = bench(data_dir, tmp_path, "--load-timeout", "1")  # the banks are cached by now
+    assert done.returncode == 0, done.stderr[-4000:]
+    run = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))["runs"]["small"]
+    sqlite = run["stores"]["sqlite"]
+    assert sqlite["history"]["timed_out"] and sqlite["history"]["seconds"] is None and sqlite["day"] is None
+    assert "not consistent" in sqlite["skipped"] and "pages" not in sqlite
+    load, national = run["figures"][0], [r for r in run["figures"] if r["group"] == "national day"][0]
+    assert load["status"] == "MISS" and "stopped at" in load["shown"]
+    assert national["status"] == "MISS" and run["national_day"]["day"] is None
+    assert [r["status"] for r in run["figures"] if r["group"] == "pages"] == ["SKIPPED"]
+
+
+def test_a_naive_answer_that_differs_stops_the_benchmark() -> None:
+    from bench.naive import NaiveMismatch, check
+
+    real = pd.DataFrame({"unit_code": ["A", "B"], "name": ["甲", "乙"], "staff_cnt": [3, 4], "rate": [0.5, float("nan")]})
+    check("same", real, real[["unit_code", "staff_cnt", "rate"]].iloc[::-1], key=["unit_code"])
+    with pytest.raises(NaiveMismatch, match=r"staff_cnt at B: dashboard 4, naive 5"):
+        check("one cell", real, real.assign(staff_cnt=[3, 5]), key=["unit_code"])
+    with pytest.raises(NaiveMismatch, match=r"rows differ.*only naive \['C'\]"):
+        check("rows", real, real.assign(unit_code=["A", "C"]), key=["unit_code"])
+
+
+def test_postgres_unreachable_is_said_not_hidden(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench import loads
+
+    monkeypatch.setattr(loads, "PG_URL", "postgresql+psycopg://postgres@127.0.0.1:1/test")
+    store, why = loads.fresh_postgres("cascade_bench_unreachable")
+    assert store is None and "PostgreSQL unreachable at postgresql+psycopg://postgres@127.0.0.1:1/test" in why
+
+
+def test_the_overview_adoption_metrics_are_the_pages() -> None:
+    """bench/pages.py copies the overview script's ADOPTION (a script cannot be imported)."""
+    def literal(path: Path, name: str) -> object:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == name for t in node.targets):
+                return ast.literal_eval(node.value)
+        raise AssertionError(f"{name} not found in {path}")
+
+    assert literal(ROOT / "bench/pages.py", "ADOPTION") == literal(ROOT / "dashboard/app_pages/overview.py", "ADOPTION")
