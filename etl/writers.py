@@ -173,11 +173,10 @@ def write_contacts(engine: Engine, run_id: int, path: Path, history: Histories) 
     with engine.begin() as connection:
         write.add_rejects(connection, run_id, str(path), validated.rejects)
         loaded = write.upsert_rows(connection, fact_contact, rows.assign(load_id=run_id), keys=["customer_key", "staff_id"])
-        fact_days = read.fact_days(connection)
-    events = pd.concat([rows["added_on"], rows["removed_on"], rows["first_chat_on"]]).dropna()
-    since = events.min() if len(events) else None
-    # A relation changes the live snapshot of every day after its event, not just that day.
-    touched = {d for d in fact_days if since is not None and d >= since}
+        events = pd.concat([rows["added_on"], rows["removed_on"], rows["first_chat_on"]]).dropna()
+        since = events.min() if len(events) else None
+        # A relation changes the live snapshot of every day after its event, not just that day.
+        touched = set(read.fact_days(connection, since=since)) if since is not None else set()
     superseded = len(validated.rows) - len(rows)
     return Outcome(parsed.rows_in, loaded, len(validated.rejects), superseded, set(events), touched)
 

@@ -94,15 +94,20 @@ def conversion_facts(connection: Connection, *, start: date, end: date) -> pd.Da
     return out
 
 
-def fact_days(connection: Connection) -> list[date]:
-    """Every day that has any fact, for rebuilding rollups after the org or roster changed."""
+def fact_days(connection: Connection, *, since: date | None = None) -> list[date]:
+    """Every day (from `since` on) that has any fact, for rebuilding rollups after the org,
+    the roster or contact relations changed.
+
+    One index seek per distinct day (MIN(day) > the previous one) instead of a DISTINCT over
+    the whole table: on a year of a large bank that scan read tens of millions of rows, and
+    it ran for every contacts file."""
     days: set[date] = set()
-    for table, column in (
-        (fact_staff_day, fact_staff_day.c.day),
-        (fact_conversion, fact_conversion.c.day),
-        (fact_contact, fact_contact.c.added_on),
-    ):
-        days.update(row[0] for row in connection.execute(select(column).distinct()))
+    for column in (fact_staff_day.c.day, fact_conversion.c.day, fact_contact.c.added_on):
+        floor = select(func.min(column)).where(column >= since) if since else select(func.min(column))
+        current = connection.execute(floor).scalar()
+        while current is not None:
+            days.add(current)
+            current = connection.execute(select(func.min(column)).where(column > current)).scalar()
     return sorted(days)
 
 

@@ -12,49 +12,24 @@ from datetime import date, datetime, timezone
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
+from store import bulk
 from store.schema import etl_reject, etl_run
-
-BATCH = 20_000
 
 
 def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def records(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict]:
-    """Rows as dicts of plain Python values; NaN/NA/NaT become None (SQL NULL).
-
-    Column-wise on purpose: a per-value Python loop dominated load time."""
-    values = {name: frame[name].astype(object).where(frame[name].notna(), None).tolist() for name in columns}
-    return [dict(zip(values, row, strict=True)) for row in zip(*values.values(), strict=True)]
-
-
-def _batches(rows: list[dict]) -> Iterable[list[dict]]:
-    for start in range(0, len(rows), BATCH):
-        yield rows[start : start + BATCH]
-
-
 def insert_rows(connection: Connection, table: Table, frame: pd.DataFrame) -> int:
-    rows = records(frame, [c for c in frame.columns if c in table.c])
-    for batch in _batches(rows):
-        connection.execute(insert(table), batch)
-    return len(rows)
+    return bulk.insert_frame(connection, table, frame)
 
 
 def upsert_rows(
     connection: Connection, table: Table, frame: pd.DataFrame, *, keys: Sequence[str]
 ) -> int:
     """Insert rows, replacing the listed columns of rows whose key already exists."""
-    columns = [c for c in frame.columns if c in table.c]
-    rows = records(frame, columns)
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    for batch in _batches(rows):
-        statement = dialect.insert(table)
-        updates = {name: statement.excluded[name] for name in columns if name not in keys}
-        connection.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=updates), batch)
-    return len(rows)
+    return bulk.upsert_frame(connection, table, frame, keys=keys)
 
 
 def delete_days(connection: Connection, table: Table, days: Sequence[date]) -> None:
