@@ -49,6 +49,11 @@ def rebuild(engine: Engine, days: Iterable[date], *, progress: bool = False) -> 
         written += _rebuild_window(engine, window, org, staff, chains)
         bar.update(len(window))
     bar.close()
+    # rollup_month (the pages' period reads) sums the day rows just written, month by month.
+    from store.month_rollups import months_of, rebuild_month_rollups
+
+    with engine.begin() as connection:
+        rebuild_month_rollups(connection, months_of(days))
     return written
 
 

@@ -176,6 +176,12 @@ _FLOAT_COMPONENTS = {
     "wealth_amount",
 }
 COMPONENTS = BEHAVIOUR_COMPONENTS + CUSTOMER_COMPONENTS + CONVERSION_COMPONENTS
+# Taken at a day, never summed over days (docs/rollup.md; kpi/registry.py is the authority,
+# tests check the two agree).
+SNAPSHOT_COMPONENTS = {
+    "staff_cnt", "contact_enabled_cnt", "wecom_active_cnt", "active_7d_cnt", "managed_customers",
+    "chat_total", "chat_has_msg", "member_total", "member_has_msg", "contacts_live",
+}
 
 rollup_day = Table(
     "rollup_day",
@@ -193,6 +199,31 @@ rollup_day = Table(
     ],
     Index("ix_rollup_day_parent_day", "parent_code", "day"),
     Index("ix_rollup_day_level_day", "level", "day"),
+)
+
+FLOW_COMPONENTS = [name for name in COMPONENTS if name not in SNAPSHOT_COMPONENTS]
+
+# rollup_day's flows summed per calendar month (`month` is its first day), so a period read
+# sums a month row instead of ~30 day rows. parent_code and level are part of the key: a unit
+# moved mid-month keeps one row per parent, so "children of P" stays exact ("" = no parent).
+# last_day is the row's last day in the month (the as-of day of collapsed rows).
+rollup_month = Table(
+    "rollup_month",
+    metadata,
+    Column("month", Date, primary_key=True),
+    Column("unit_code", CODE, primary_key=True),
+    Column("level", DIM, primary_key=True),
+    Column("parent_code", CODE, primary_key=True),
+    Column("department", DIM, primary_key=True),
+    Column("kind", DIM, primary_key=True),
+    Column("segment", DIM, primary_key=True),
+    Column("last_day", Date, nullable=False),
+    *[
+        Column(name, Float if name in _FLOAT_COMPONENTS else BigInteger, nullable=False)
+        for name in FLOW_COMPONENTS
+    ],
+    Index("ix_rollup_month_parent_month", "parent_code", "month"),
+    Index("ix_rollup_month_level_month", "level", "month"),
 )
 
 target = Table(

@@ -1,0 +1,59 @@
+"""rollup_month: the flow components of rollup_day summed per calendar month.
+
+Rebuilt from rollup_day in SQL (one DELETE and one INSERT … SELECT … GROUP BY per call), so
+it can never disagree with the days it sums as long as it is rebuilt after them: the ETL
+calls `rebuild_month_rollups` at the end of every rollup rebuild (etl/rollups.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import ColumnElement, Connection, Date, and_, cast, delete, func, insert, or_, select
+
+from store.schema import FLOW_COMPONENTS, rollup_day, rollup_month
+
+NO_PARENT = ""  # parent_code is part of the key, so the head office's NULL is stored as ""
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(month: date) -> date:
+    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+
+
+def months_of(days: Iterable[date]) -> list[date]:
+    """The distinct months (first days) of `days`, sorted."""
+    return sorted({month_of(day) for day in days})
+
+
+def _month_expression(connection: Connection) -> ColumnElement:
+    """The first day of rollup_day.day's month, in the backend's own date arithmetic."""
+    if connection.dialect.name == "sqlite":
+        return func.date(rollup_day.c.day, "start of month")
+    return cast(func.date_trunc("month", rollup_day.c.day), Date)
+
+
+def rebuild_month_rollups(connection: Connection, months: Iterable[date]) -> int:
+    """Replace the rows of `months` (first days) by the sums of their days in rollup_day.
+
+    The caller owns the transaction. Returns the number of month rows written."""
+    months = sorted({month_of(m) for m in months})
+    if not months:
+        return 0
+    connection.execute(delete(rollup_month).where(rollup_month.c.month.in_(months)))
+    r = rollup_day.c
+    month = _month_expression(connection)
+    parent = func.coalesce(r.parent_code, NO_PARENT)
+    keys = [month, r.unit_code, r.level, parent, r.department, r.kind, r.segment]
+    # Ranges on day (not the month expression) so the primary key's leading day column is used.
+    in_months = or_(*[and_(r.day >= m, r.day < next_month(m)) for m in months])
+    statement = select(*keys, func.max(r.day), *[func.sum(r[name]) for name in FLOW_COMPONENTS])
+    statement = statement.where(in_months).group_by(*keys)
+    columns = ["month", "unit_code", "level", "parent_code", "department", "kind", "segment", "last_day",
+               *FLOW_COMPONENTS]
+    result = connection.execute(insert(rollup_month).from_select(columns, statement))
+    return max(result.rowcount or 0, 0)
