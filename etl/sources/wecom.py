@@ -13,91 +13,33 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, NonNegativeInt, ValidationError
+from pydantic import ValidationError
 
 from etl.files import SourceError, decode
-from store.schema import WECOM_BEHAVIOUR_COUNTS, WECOM_GROUP_STATS
-
-CHINA = timezone(timedelta(hours=8))
-BEHAVIOR_API = "externalcontact/get_user_behavior_data"
-GROUP_API = "externalcontact/groupchat/statistic"
-GROUP_BY_DAY_API = "externalcontact/groupchat/statistic_group_by_day"
-BEHAVIOR_FIELDS = [*WECOM_BEHAVIOUR_COUNTS, "reply_percentage", "avg_reply_time"]
-GROUP_FIELDS = WECOM_GROUP_STATS
-# Keys whose camelCase spelling is not a mechanical conversion.
-KEY_ALIASES = {"behavior_list": "behavior_data", "behavior_data_list": "behavior_data"}
-
-
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
-class BehaviorDay(_Body):
-    stat_time: int
-    chat_cnt: NonNegativeInt
-    message_cnt: NonNegativeInt
-    reply_percentage: float | None = Field(default=None, ge=0, le=100)  # a percentage
-    avg_reply_time: NonNegativeFloat | None = None
-    negative_feedback_cnt: NonNegativeInt
-    new_apply_cnt: NonNegativeInt
-    new_contact_cnt: NonNegativeInt
-
-
-class BehaviorRequest(_Body):
-    userid: list[str] = []
-    partyid: list[int] = []
-    start_time: int
-    end_time: int
-
-
-class GroupStats(_Body):
-    new_chat_cnt: NonNegativeInt
-    chat_total: NonNegativeInt
-    chat_has_msg: NonNegativeInt
-    new_member_cnt: NonNegativeInt
-    member_total: NonNegativeInt
-    member_has_msg: NonNegativeInt
-    msg_total: NonNegativeInt
-
-
-class OwnerFilter(_Body):
-    userid_list: list[str] = []
-
-
-class GroupRequest(_Body):
-    day_begin_time: int
-    day_end_time: int | None = None
-    owner_filter: OwnerFilter = OwnerFilter()
-
-
-class GroupItem(_Body):
-    owner: str | None = None
-    stat_time: int | None = None
-    data: GroupStats
-
-
-@dataclass
-class Parsed:
-    rows: pd.DataFrame
-    rejects: list[dict] = field(default_factory=list)
-    rows_in: int = 0
-
-
-class Reject(Exception):
-    def __init__(self, reason: str, column: str | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.column = column
-
-
-class NotJson(Reject):
-    """A line that is no JSON object: one is a bad exchange, all of them a file that is no log."""
-
+from etl.sources import wecom_fast
+from etl.sources.wecom_models import (  # noqa: F401 - re-exported: the writers and tests use them here
+    BEHAVIOR_API,
+    BEHAVIOR_FIELDS,
+    CHINA,
+    GROUP_API,
+    GROUP_BY_DAY_API,
+    GROUP_FIELDS,
+    KEY_ALIASES,
+    BehaviorDay,
+    BehaviorRequest,
+    GroupItem,
+    GroupRequest,
+    GroupStats,
+    NotJson,
+    OwnerFilter,
+    Parsed,
+    Reject,
+    china_day,
+)
 
 def snake(key: str) -> str:
     converted = re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
@@ -113,34 +55,45 @@ def normalise_keys(value: object) -> object:
     return value
 
 
-def china_day(seconds: int, *, column: str) -> date:
-    moment = datetime.fromtimestamp(seconds, tz=CHINA)
-    if (moment.hour, moment.minute, moment.second) != (0, 0, 0):
-        raise Reject(f"{column} {seconds} is not 00:00 China time", column)
-    return moment.date()
-
-
 def parse_exchanges(path: Path, *, apis: set[str]) -> Parsed:
-    """Rows of staff-day facts from the exchanges of `apis` in one log file."""
+    """Rows of staff-day facts from the exchanges of `apis` in one log file.
+
+    Well-formed lines take the fast tiers of etl.sources.wecom_fast; the others, and every
+    line whose rows need a reject, are parsed here line by line, so rejects read the same."""
     text = decode(path, path.read_bytes())
-    rows: list[dict] = []
+    # `not line.isspace()` is `line.strip()` without copying every line
+    numbered = [(number, line) for number, line in enumerate(text.splitlines(), start=1)
+                if line and not line.isspace()]
+    # The columns even when every exchange was rejected: the writers select them.
+    columns = ["line", "staff_id", "day", *(BEHAVIOR_FIELDS if BEHAVIOR_API in apis else GROUP_FIELDS)]
+    fast, rows = wecom_fast.Rows(columns), wecom_fast.Rows(columns)
+    others = wecom_fast.match_behavior(numbered, fast) if BEHAVIOR_API in apis else numbered
     rejects: list[dict] = []
-    rows_in = not_json = 0
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        rows_in += 1
+    not_json = 0
+    for number, line in others:
         try:
-            rows.extend({"line": number, **row} for row in _exchange_rows(line, apis))
+            found = wecom_fast.strict_rows(line, apis)
+            for row in found if found is not None else _exchange_rows(line, apis):
+                rows.add(number, row)
         except Reject as problem:
             not_json += isinstance(problem, NotJson)
             rejects.append(
                 {"line": number, "column": problem.column, "reason": problem.reason, "raw": line[:2000]}
             )
-    check_is_log(path, rows_in=rows_in, not_json=not_json, rejects=rejects)
-    # The columns even when every exchange was rejected: the writers select them.
-    columns = ["line", "staff_id", "day", *(BEHAVIOR_FIELDS if BEHAVIOR_API in apis else GROUP_FIELDS)]
-    return Parsed(rows=pd.DataFrame(rows, columns=columns), rejects=rejects, rows_in=rows_in)
+    check_is_log(path, rows_in=len(numbered), not_json=not_json, rejects=rejects)
+    return Parsed(rows=_in_line_order(fast, rows), rejects=rejects, rows_in=len(numbered))
+
+
+def _in_line_order(fast: wecom_fast.Rows, rows: wecom_fast.Rows) -> pd.DataFrame:
+    """One frame of both tiers' rows, in the order of their lines (stable within a line)."""
+    if not len(rows) and not len(fast):  # as the per-line parser built it: object columns
+        return pd.DataFrame([], columns=fast.columns)
+    if not len(rows):
+        return pd.DataFrame(fast.data, columns=fast.columns)
+    if not len(fast):
+        return pd.DataFrame(rows.data, columns=rows.columns)
+    both = pd.DataFrame({name: fast.data[name] + rows.data[name] for name in fast.columns}, columns=fast.columns)
+    return both.iloc[np.argsort(both["line"].to_numpy(), kind="stable")].reset_index(drop=True)
 
 
 def check_is_log(path: Path, *, rows_in: int, not_json: int, rejects: list[dict]) -> None:
