@@ -13,11 +13,11 @@ import pandas as pd
 import streamlit as st
 
 from kpi.metrics import compute_metrics
-from kpi.staff import staff_metrics as per_staff
+from kpi.staff import staff_metrics_from_sums
 from store import pages
 from store.engine import make_engine
 from store.pages import Scope
-from store.staff_reads import subtree_staff
+from store.staff_reads import staff_sums
 from store import targets as target_store
 from store.targets import read_targets
 
@@ -114,7 +114,7 @@ def split_metrics(scope: Scope, code: str, start: date, end: date, metrics: tupl
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
 def staff_metrics(scope: Scope, under: str, start: date, end: date) -> pd.DataFrame:
     """One row per staff member of the subtree, with their workload and sales."""
-    return per_staff(subtree_staff(engine(), scope=scope, under=under, start=start, end=end), start=start, end=end)
+    return staff_metrics_from_sums(staff_sums(engine(), scope=scope, under=under, start=start, end=end))
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
@@ -251,11 +251,8 @@ def bulletin_workbook(scope: Scope, period_key: str, under: str, start: date, en
 def staff_metrics_in(scope: Scope, under: str, start: date, end: date, department: str | None = None) -> pd.DataFrame:
     """`staff_metrics` with the sales of one department only (None = all), so a staff list
     under a department filter adds up to its unit's rollup under the same filter."""
-    bundle = subtree_staff(engine(), scope=scope, under=under, start=start, end=end)
-    if department is not None:
-        sales = bundle["conversions"]
-        bundle = {**bundle, "conversions": sales[sales["department"] == department].reset_index(drop=True)}
-    return per_staff(bundle, start=start, end=end)
+    parts = staff_sums(engine(), scope=scope, under=under, start=start, end=end, department=department)
+    return staff_metrics_from_sums(parts)
 
 
 # --- data health ---
@@ -331,15 +328,14 @@ def payout_curves(scope: Scope, status: str | None) -> pd.DataFrame:
 def incentive_targets(scope: Scope, period: str, under: str, start: date, end: date) -> pd.DataFrame:
     """Target cells of a period for the units of `under` and for its staff (staff-level targets,
     whose unit_code is a staff id), each with its last approved value (NaN if never approved)."""
-    from store.incentives import approved_target_values
+    from store.incentives import scoped_targets
+    from store.staff_reads import roster_ids
 
     pages.lineage(engine(), scope=scope, code=under, day=end)  # refuse anything outside scope
-    codes = set(pages.subtree_codes(engine(), root=under, day=end))
-    codes |= set(staff_metrics_in(scope, under, start, end, None)["staff_id"])
-    cells = read_targets(engine(), period=period)
-    cells = cells[cells["unit_code"].isin(codes)]
-    approved = approved_target_values(engine(), period=period).drop(columns=["approved_by", "approved_at"])
-    return cells.merge(approved, left_on="id", right_on="target_id", how="left").drop(columns="target_id")
+    codes = pages.subtree_codes(engine(), root=under, day=end)
+    outlets = pages.subtree_codes(engine(), root=under, day=end, level="outlet")
+    # Staff cells: everyone on the roster of the subtree in the period (the staff_metrics_in rows).
+    return scoped_targets(engine(), period=period, unit_codes=codes, staff_ids=roster_ids(outlets, start, end))
 
 
 def forget_incentives() -> None:

@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from kpi import rollup as r
 from store import read, write
+from store import staff_month
 from store.engine import Engine
 from store.schema import COMPONENTS, rollup_day
 
@@ -54,6 +55,7 @@ def rebuild(engine: Engine, days: Iterable[date], *, progress: bool = False) -> 
 
     with engine.begin() as connection:
         rebuild_month_rollups(connection, months_of(days))
+    staff_month.rebuild_months(engine, days)  # per-staff month sums for the staff-level pages
     return written
 
 
@@ -92,6 +94,7 @@ def _rebuild_window(
         with engine.begin() as connection:
             write.delete_days(connection, rollup_day, [day])
             written += write.insert_rows(connection, rollup_day, rows)
+            staff_month.record_live(connection, day, live, last=day == end)  # per-staff live counts
     return written
 
 

@@ -89,3 +89,30 @@ def _ratio(numerator: pd.Series | None, denominator: pd.Series | None) -> pd.Ser
     if numerator is None or denominator is None:
         return np.nan
     return numerator.div(denominator.where(denominator > 0))
+
+
+def staff_metrics_from_sums(parts: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The rows of `staff_metrics` from per-staff sums already placed and summed by the store
+    (store.staff_reads.staff_sums: roster, sums, snapshots, contacts_live), so a page never
+    holds the facts themselves. Same columns in the same order, same numbers."""
+    snapshots = parts["snapshots"]
+    if snapshots["staff_id"].duplicated().any():
+        snapshots = snapshots.groupby("staff_id")[SNAPSHOTS].sum(min_count=1).reset_index()
+    live = parts["contacts_live"].groupby(["staff_id", "kind"])["contacts_live"].sum().unstack(fill_value=0)
+    kinds = [f"contacts_live_{k}" for k in sorted(live.columns)]
+    live.columns = [f"contacts_live_{k}" for k in live.columns]
+    out = (parts["roster"].merge(parts["sums"], on="staff_id", how="left")
+           .merge(snapshots, on="staff_id", how="left").merge(live.reset_index(), on="staff_id", how="left"))
+    counts = [*FLOWS, *SNAPSHOTS, *SALES.values(), "deposit_amount", "wealth_amount", *kinds]
+    loose = [c for c in counts if out[c].dtype == object]  # e.g. a column of NULLs only
+    out[loose] = out[loose].apply(pd.to_numeric)
+    out[counts] = out[counts].fillna(0)
+    # Days are counts of a member's facts: unknown (NaN), not 0, for one without any.
+    none = ~(out["fact_days"].fillna(0) > 0)
+    out[["days_reported", "active_days"]] = out[["days_reported", "active_days"]].astype(float).mask(none)
+    out["contacts_live"] = out[kinds].sum(axis=1)
+    for name in ("reply_percentage", "avg_reply_time"):
+        out[name] = _ratio(out[f"{name}_num"].astype(float), out[f"{name}_den"].astype(float))
+    order = [*parts["roster"].columns, *FLOWS, "days_reported", "active_days", *SNAPSHOTS, *SALES.values(),
+             "deposit_amount", "wealth_amount", *kinds, "contacts_live", "reply_percentage", "avg_reply_time"]
+    return out[order]

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy import Connection, Engine, Select, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from store.read import frame
@@ -184,3 +184,21 @@ def approved_target_values(engine: Engine, *, period: str, unit_codes: list[str]
         out = frame(connection, statement)
     out["approved_value"] = out["approved_value"].astype(float)
     return out
+
+
+def scoped_targets(engine: Engine, *, period: str, unit_codes: list[str], staff_ids: Select) -> pd.DataFrame:
+    """The target cells of a period whose unit is one of `unit_codes` or one of the staff
+    `staff_ids` selects (staff-level cells), each with its last approved value and version
+    (NaN if never approved): filtered in SQL, so a bank's whole table is never read."""
+    a, t = target_audit.c, target.c
+    last = (select(a.target_id, func.max(a.id).label("audit_id")).where(a.new_status == "approved")
+            .group_by(a.target_id).subquery())
+    approved = (select(a.target_id, a.new_value.label("approved_value"), a.version.label("approved_version"))
+                .join(last, a.id == last.c.audit_id).subquery())
+    statement = (select(target, approved.c.approved_value, approved.c.approved_version)
+                 .outerjoin(approved, approved.c.target_id == t.id)
+                 .where(t.period == period, or_(t.unit_code.in_(unit_codes), t.unit_code.in_(staff_ids)))
+                 .order_by(*[t[c] for c in ("period", "unit_code", "department", "kpi", "kind", "segment")]))
+    with engine.connect() as connection:
+        out = frame(connection, statement)
+    return out.astype({"value": float, "approved_value": float})

@@ -347,3 +347,37 @@ access_audit = Table(
     Column("detail", Text),
     Index("ix_access_audit_login", "login", "at"),
 )
+
+# Staff-level sums per month (the workload and incentives pages read a month of a whole bank's
+# staff without scanning its facts): month × department × outlet the fact was placed in × staff.
+# department 'all' holds behaviour and every department's sales; a department's own rows hold
+# only its sales (behaviour 0). Rebuilt by store.staff_month for the months a load touched.
+STAFF_FLOWS = [*WECOM_BEHAVIOUR_COUNTS, "new_chat_cnt", "new_member_cnt", "msg_total",
+               "tasks_assigned", "tasks_done", "intercepted_msgs"]
+STAFF_DAYS = ["fact_days", "days_reported", "active_days"]
+STAFF_WEIGHTS = ["reply_percentage_num", "reply_percentage_den", "avg_reply_time_num", "avg_reply_time_den"]
+STAFF_SALES = ["card_cnt", "account_cnt", "funded_cnt", "wealth_cnt", "deposit_amount", "wealth_amount"]
+
+staff_month = Table(
+    "staff_month",
+    metadata,
+    Column("month", Date, primary_key=True),
+    Column("department", DIM, primary_key=True),
+    Column("outlet_code", CODE, primary_key=True),
+    Column("staff_id", CODE, primary_key=True),
+    Column("last_day", Date),  # the last day with a staff-day fact (snapshots are taken then)
+    *[Column(name, Float if name in _FLOAT_COMPONENTS else BigInteger, nullable=False)
+      for name in [*STAFF_DAYS, *STAFF_FLOWS, *STAFF_WEIGHTS, *STAFF_SALES]],
+)
+
+# Relations live per staff × kind at the end of chosen days (Sundays, month ends and the last
+# day of each rollup rebuild: the ends of the periods the pages offer), from the live counts
+# the rollup rebuild carries anyway; other days are counted from fact_contact when asked.
+staff_live = Table(
+    "staff_live",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("staff_id", CODE, primary_key=True),
+    Column("kind", DIM, primary_key=True),
+    Column("live", Integer, nullable=False),
+)

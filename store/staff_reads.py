@@ -1,20 +1,28 @@
-"""Staff-level reads for one subtree (drill-down to staff, workload): facts with the roster.
+"""Staff-level reads for one subtree (drill-down to staff, workload, incentives).
 
 Placement follows the rollups: a fact belongs to the outlet its staff member was in on the
-fact's own day (kpi.rollup.staff_on does the placing); here we only fetch the candidates,
-so a read costs one subtree, never the whole country.
+fact's own day. `staff_sums` (the pages' read) sums in SQL, from staff_month for the whole
+months of a period and from the facts for its other days, and returns one row per staff
+member; kpi.staff.staff_metrics_from_sums turns them into metrics. `subtree_staff` fetches
+the raw candidates for kpi.staff.staff_metrics, which places them in pandas: the reference
+the fast read is tested against.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
-from sqlalchemy import Engine, func, or_, select
+from sqlalchemy import Connection, Engine, Select, case, func, or_, select, union_all
 
+from store import staff_month as sm
 from store.pages import Scope, lineage, subtree_codes
 from store.read import frame
-from store.schema import fact_contact, fact_conversion, fact_staff_day, org_unit, staff
+from store.schema import (STAFF_SALES, fact_contact, fact_conversion, fact_staff_day, org_unit, staff, staff_live,
+                          staff_month)
+
+ROSTER = ["staff_id", "name", "outlet_code", "role", "wecom_status", "contact_enabled", "managed_customers"]
+SNAPSHOTS = ["chat_total", "chat_has_msg", "member_total", "member_has_msg"]
 
 
 def subtree_staff(engine: Engine, *, scope: Scope, under: str, start: date, end: date) -> dict[str, pd.DataFrame]:
@@ -44,3 +52,122 @@ def subtree_staff(engine: Engine, *, scope: Scope, under: str, start: date, end:
             "outlets": pd.DataFrame({"outlet_code": outlets})}
 
 
+
+
+def staff_sums(engine: Engine, *, scope: Scope, under: str, start: date, end: date,
+               department: str | None = None) -> dict[str, pd.DataFrame]:
+    """The staff of `under` over [start, end], summed in SQL: "roster" (each one's latest
+    version in the subtree), "sums" (per staff: STAFF_DAYS, flows, weighted-average parts and
+    sales — of `department` only, if given), "snapshots" (on the subtree's
+    last day with a staff-day fact) and "contacts_live" (per staff × kind at `end`).
+
+    Raises OutOfScope when `under` is outside the caller's scope."""
+    lineage(engine, scope=scope, code=under, day=end)  # refuse anything outside scope
+    outlets = subtree_codes(engine, root=under, day=end, level="outlet")
+    with engine.connect() as connection:
+        months, edges = _cover(connection, start, end)
+        sums, last = _per_staff([fetch(connection, p) for p in _sum_parts(months, edges, outlets, department)])
+        f = fact_staff_day.c
+        snapshots = fetch(connection, select(f.staff_id, *[f[n] for n in SNAPSHOTS])
+                          .select_from(sm.placed(fact_staff_day))
+                          .where(f.day == (last if isinstance(last, date) else None), staff.c.outlet_code.in_(outlets)))
+        roster = fetch(connection, _versions(outlets, start, end)).drop_duplicates("staff_id", keep="last")
+        live = fetch(connection, _live(connection, outlets, start, end))
+    return {"roster": roster.reset_index(drop=True), "sums": sums, "snapshots": snapshots, "contacts_live": live}
+
+
+def fetch(connection: Connection, statement: Select) -> pd.DataFrame:
+    """store.read.frame, with the rows fetched at once (row by row costs more than the query
+    at a whole bank's staff)."""
+    result = connection.execute(statement)
+    rows = [tuple(row) for row in result.fetchall()]
+    if not rows:
+        return frame(connection, statement)  # typed empty columns
+    return pd.DataFrame.from_records(rows, columns=list(result.keys()))
+
+
+def _per_staff(parts: list[pd.DataFrame]) -> tuple[pd.DataFrame, date | None]:
+    """Parts summed per staff member (one who moved between outlets has a row per outlet),
+    and the last day with a staff-day fact among them (where snapshots are taken)."""
+    rows = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    days = rows["last_day"].dropna()
+    last = days.max() if not days.empty else None
+    rows = rows[["staff_id", *sm.SUMMED]]
+    if rows["staff_id"].duplicated().any():
+        rows = rows.groupby("staff_id", sort=False).sum().reset_index()
+    return rows, last
+
+
+def _cover(connection: Connection, start: date, end: date) -> tuple[list[date], list[tuple[date, date]]]:
+    """The months of [start, end] read from staff_month — whole months as far as there are
+    facts, already built — and the day ranges read from the facts instead."""
+    # One MIN or MAX per statement: SQLite answers each from the index, both at once by a scan.
+    ends = [connection.execute(select(edge(t.c.day))).scalar() for t in (fact_staff_day, fact_conversion)
+            for edge in (func.min, func.max)]
+    firsts, lasts = [d for d in ends[::2] if d is not None], [d for d in ends[1::2] if d is not None]
+    if not firsts:
+        return [], []
+    first, last = min(firsts), max(lasts)
+    months, cursor = [], sm.month_start(start)
+    while cursor <= end:
+        months.append(cursor)
+        cursor = sm.month_end(cursor) + timedelta(days=1)
+    covered = [m for m in months if start <= max(m, first) and end >= min(sm.month_end(m), last)]
+    whole = sorted(sm.built_months(connection, covered))
+    edges = [(max(start, m), min(end, sm.month_end(m))) for m in months if m not in whole]
+    return whole, edges
+
+
+def _sum_parts(months: list[date], edges: list[tuple[date, date]], outlets: list[str],
+               department: str | None) -> list[Select]:
+    """Rows of staff_id, outlet_code, last_day and SUMMED placed in `outlets`: staff_month's
+    rows of the whole months, and per edge range its facts summed per staff member."""
+    inside = [staff.c.outlet_code.in_(outlets)]
+    parts = [_month_part(months, outlets, department)] if months else []
+    for first, last in edges:
+        sold = [*inside, fact_conversion.c.department == department] if department else inside
+        rows = union_all(sm.behaviour_rows(first, last, inside), sm.sales_rows(first, last, sold))
+        parts.append(sm.summed(rows, ["staff_id"]))
+    return parts or [sm.summed(sm.behaviour_rows(date.max, date.min, inside), ["staff_id"])]  # no rows, typed
+def _month_part(months: list[date], outlets: list[str], department: str | None) -> Select:
+    """staff_month rows shaped like store.staff_month.behaviour_rows: behaviour from the
+    'all' rows, sales from the department's rows (or from 'all')."""
+    m, sales_from = staff_month.c, department or sm.ALL
+    where = [m.month.in_(months), m.outlet_code.in_(outlets)]
+    if department is None:
+        return select(m.staff_id, m.outlet_code, m.last_day, *[m[n] for n in sm.SUMMED]).where(m.department == sm.ALL, *where)
+    mine = m.department == sm.ALL
+    columns = [*[case((mine, m[n]), else_=0).label(n) for n in sm.BEHAVIOUR],
+               *[case((m.department == sales_from, m[n]), else_=0).label(n) for n in STAFF_SALES]]
+    return (select(m.staff_id, m.outlet_code, case((mine, m.last_day)).label("last_day"), *columns)
+            .where(m.department.in_([sm.ALL, sales_from]), *where))
+
+
+def roster_ids(outlets: list[str], start: date, end: date) -> Select:
+    """The staff on the roster of `outlets` at some time of [start, end] (a subquery)."""
+    return select(staff.c.staff_id).where(*_in_roster(outlets, start, end))
+
+
+def _in_roster(outlets: list[str], start: date, end: date) -> list:
+    s = staff.c
+    return [s.outlet_code.in_(outlets), s.valid_from <= end, or_(s.valid_to.is_(None), s.valid_to > start)]
+
+
+def _versions(outlets: list[str], start: date, end: date) -> Select:
+    """The subtree's roster versions of [start, end] by staff and start: a member's last one is
+    their latest version begun by `end` (as kpi.staff picks it)."""
+    s = staff.c
+    return select(*[s[n] for n in ROSTER]).where(*_in_roster(outlets, start, end)).order_by(s.staff_id, s.valid_from)
+
+
+def _live(connection: Connection, outlets: list[str], start: date, end: date) -> Select:
+    """Relations live at `end` per staff × kind of the roster: kept by the rollup rebuild for
+    period ends, else counted from fact_contact (exact, slower)."""
+    ids = roster_ids(outlets, start, end)
+    if sm.has_live(connection, end):
+        v = staff_live.c
+        return select(v.staff_id, v.kind, v.live.label("contacts_live")).where(v.day == end, v.staff_id.in_(ids))
+    c = fact_contact.c
+    return (select(c.staff_id, c.kind, func.count().label("contacts_live"))
+            .where(c.staff_id.in_(ids), c.added_on <= end, or_(c.removed_on.is_(None), c.removed_on > end))
+            .group_by(c.staff_id, c.kind))
