@@ -12,11 +12,15 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from kpi.metrics import compute_metrics
+from kpi.metrics import metrics_from_components
 from kpi.staff import staff_metrics_from_sums
+from kpi.totals import period_totals_by, shape_totals, term_specs
 from store import pages
+from store import totals as store_totals
 from store.engine import make_engine
 from store.pages import Scope
+from store.collapsed import collapsed_rollups
+from store.totals import Units
 from store.staff_reads import staff_sums
 from store import targets as target_store
 from store.targets import read_targets
@@ -39,76 +43,79 @@ def lineage(scope: Scope, code: str, day: date) -> pd.DataFrame:
     return pages.lineage(engine(), scope=scope, code=code, day=day)
 
 
-def _all_grains(code: str, scope: Scope, start: date, end: date, *, children: bool) -> pd.DataFrame:
-    """Rollup rows of every grain of one unit, or of its children, over [start, end]."""
-    read = pages.child_rollups if children else pages.unit_rollups
-    key = {"parent_code": code} if children else {"code": code}
-    return pd.concat([read(engine(), scope=scope, start=start, end=end, grain=g, **key)
-                      for g in ("behaviour", "customer", "conversion")], ignore_index=True)
+def _totals(scope: Scope, units: Units, start: date, end: date, metrics: tuple[str, ...],
+            department: str | None, *, dimensions: tuple[str, ...] = (), per_day: bool = False,
+            prune_grains: bool = False, row_counts: bool = False) -> tuple[pd.DataFrame, list[dict]] | None:
+    """Component totals of `metrics` per unit (× dimensions, × day), summed by the store in SQL
+    and laid out for kpi.metrics_from_components; None when the units have no rows."""
+    specs = term_specs(metrics, department=department, row_counts=row_counts)
+    raw = store_totals.period_totals(engine(), scope=scope, units=units, start=start, end=end, terms=specs,
+                                     dimensions=dimensions, per_day=per_day, prune_grains=prune_grains)
+    if raw.empty:
+        return None
+    return shape_totals(raw, specs, dimensions=dimensions, per_day=per_day, department=department), specs
 
 
-def _with_names(rows: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
-    names = rows[["unit_code", "name", "name_en", "level"]].drop_duplicates("unit_code")
-    return names.merge(values, on="unit_code").sort_values("unit_code").reset_index(drop=True)
+def _named(values: pd.DataFrame, end: date, *, level: bool = True) -> pd.DataFrame:
+    """Each unit's name (latest version begun by `end`) and level before its values."""
+    names = store_totals.unit_names(engine(), codes=values["unit_code"].unique(), day=end)
+    names = names if level else names.drop(columns="level")
+    named = values.merge(names, on="unit_code", how="left")
+    return named[[*names.columns, *[c for c in values.columns if c != "unit_code"]]]
+
+
+def _unit_values(scope: Scope, units: Units, start: date, end: date, metrics: tuple[str, ...],
+                 department: str | None) -> pd.DataFrame | None:
+    found = _totals(scope, units, start, end, metrics, department)
+    if found is None:
+        return None
+    return metrics_from_components(found[0], metrics=list(metrics), by=["unit_code"])
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
 def child_metrics(scope: Scope, parent_code: str, start: date, end: date, metrics: tuple[str, ...],
                   department: str | None = None) -> pd.DataFrame:
     """Metrics of each child of `parent_code` over the period, with names."""
-    rows = _all_grains(parent_code, scope, start, end, children=True)
-    if rows.empty:
-        return pd.DataFrame()
-    values = compute_metrics(rows, metrics=list(metrics), period_start=start, period_end=end,
-                             by=["unit_code"], department=department)
-    return _with_names(rows, values)
+    values = _unit_values(scope, Units("children", parent_code), start, end, metrics, department)
+    return pd.DataFrame() if values is None else _named(values, end)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
 def unit_metrics(scope: Scope, code: str, start: date, end: date, metrics: tuple[str, ...],
                  department: str | None = None) -> pd.Series | None:
-    rows = _all_grains(code, scope, start, end, children=False)
-    if rows.empty:
-        return None
-    values = compute_metrics(rows, metrics=list(metrics), period_start=start, period_end=end,
-                             by=["unit_code"], department=department)
-    return values.iloc[0]
+    values = _unit_values(scope, Units("unit", code), start, end, metrics, department)
+    return None if values is None else values.iloc[0]
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
 def level_metrics(scope: Scope, level: str, under: str, start: date, end: date, metrics: tuple[str, ...],
                   department: str | None = None) -> pd.DataFrame:
     """Metrics of every unit at `level` inside `under` (e.g. all outlets of a branch)."""
-    rows = pages.level_rollups(engine(), scope=scope, level=level, under=under, start=start, end=end)
-    if rows.empty:
-        return pd.DataFrame()
-    values = compute_metrics(rows, metrics=list(metrics), period_start=start, period_end=end,
-                             by=["unit_code"], department=department)
-    return _with_names(rows, values)
+    values = _unit_values(scope, Units("level", under, level), start, end, metrics, department)
+    return pd.DataFrame() if values is None else _named(values, end)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
 def daily_metrics(scope: Scope, level: str, under: str, start: date, end: date, metrics: tuple[str, ...],
                   department: str | None = None) -> pd.DataFrame:
-    """Metrics per unit at `level` and per day (trends, S-curves)."""
-    rows = pages.level_rollups(engine(), scope=scope, level=level, under=under, start=start, end=end)
-    if rows.empty:
+    """Metrics per unit at `level` and per day (trends, S-curves). Only the rows of the grains
+    the metrics need are read (a unit-day with rows of other grains only is not a point)."""
+    found = _totals(scope, Units("level", under, level), start, end, metrics, department, per_day=True,
+                    prune_grains=True)
+    if found is None:
         return pd.DataFrame()
-    values = compute_metrics(rows, metrics=list(metrics), period_start=start, period_end=end,
-                             by=["unit_code", "day"], department=department)
-    names = rows[["unit_code", "name", "name_en"]].drop_duplicates("unit_code")
-    return names.merge(values, on="unit_code").sort_values(["unit_code", "day"]).reset_index(drop=True)
+    values = metrics_from_components(found[0], metrics=list(metrics), by=["unit_code", "day"])
+    return _named(values, end, level=False).sort_values(["unit_code", "day"]).reset_index(drop=True)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
 def split_metrics(scope: Scope, code: str, start: date, end: date, metrics: tuple[str, ...],
                   by: tuple[str, ...], department: str | None = None) -> pd.DataFrame:
     """Metrics of one unit split by department, kind and/or segment (funnels)."""
-    rows = _all_grains(code, scope, start, end, children=False)
-    if rows.empty:
+    found = _totals(scope, Units("unit", code), start, end, metrics, department, dimensions=tuple(by))
+    if found is None:
         return pd.DataFrame()
-    return compute_metrics(rows, metrics=list(metrics), period_start=start, period_end=end,
-                           by=["unit_code", *by], department=department)
+    return metrics_from_components(found[0], metrics=list(metrics), by=["unit_code", *by])
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
@@ -138,10 +145,8 @@ def cell_actuals(scope: Scope, under: str, level: str | None, start: date, end: 
     children of `under` (level None) or its units at `level`: the weights of 'last period's actual'."""
     from kpi.bulletin import target_actuals
 
-    if level is None:
-        rows = _all_grains(under, scope, start, end, children=True)
-    else:
-        rows = pages.level_rollups(engine(), scope=scope, level=level, under=under, start=start, end=end)
+    units = Units("children", under) if level is None else Units("level", under, level)
+    rows = collapsed_rollups(engine(), scope=scope, units=units, start=start, end=end, names=False)
     if rows.empty:
         return pd.Series(dtype=float)
     kpi, department, kind, segment = cell
@@ -200,17 +205,19 @@ def unit_trend(scope: Scope, code: str, start: date, end: date, metrics: tuple[s
 
     Each day or week is its own period for the KPI engine, so a week's ratio is a ratio of the
     week's sums (never a mean of daily ratios) and its snapshots are its last day's."""
-    rows = _all_grains(code, scope, start, end, children=False)
-    if rows.empty:
+    found = _totals(scope, Units("unit", code), start, end, metrics, department, per_day=True,
+                    row_counts=weekly)
+    if found is None:
         return pd.DataFrame()
+    daily, specs = found
     if not weekly:
-        return compute_metrics(rows, metrics=list(metrics), period_start=start, period_end=end,
-                               by=["day"], department=department)
-    days = pd.date_range(start, end)
-    weeks = [compute_metrics(rows, metrics=list(metrics), period_start=week.min().date(),
-                             period_end=week.max().date(), by=[], department=department)
-             .assign(day=week.min()) for _, week in pd.Series(days).groupby(days.to_period("W-SUN"))]
-    return pd.concat(weeks, ignore_index=True)[["day", *metrics]]
+        return metrics_from_components(daily, metrics=list(metrics), by=["day"])
+    days = pd.Series(pd.date_range(start, end))
+    weeks = [(week.min().date(), week.max().date()) for _, week in days.groupby(days.dt.to_period("W-SUN"))]
+    totals = period_totals_by(daily, specs, weeks)
+    values = metrics_from_components(totals, metrics=list(metrics), by=["day"])
+    # Each week used to be its own by=[] computation, whose values are floats.
+    return values.astype({m: float for m in metrics})[["day", *metrics]]
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
@@ -220,7 +227,8 @@ def attainment(scope: Scope, code: str, period_key: str, start: date, end: date,
     time progress, gap and status, from the KPI engine."""
     from kpi.bulletin import attainment_sheet
 
-    rows = _all_grains(code, scope, start, end, children=children)
+    units = Units("children", code) if children else Units("unit", code)
+    rows = collapsed_rollups(engine(), scope=scope, units=units, start=start, end=end, names=children)
     if rows.empty:
         return pd.DataFrame()
     cells = read_targets(engine(), period=period_key, unit_codes=sorted(set(rows["unit_code"])))
@@ -240,7 +248,7 @@ def bulletin_workbook(scope: Scope, period_key: str, under: str, start: date, en
     from kpi.bulletin_book import build_bulletin
     from store.exports import to_xlsx
 
-    rollups = {level: pages.level_rollups(engine(), scope=scope, level=level, under=under, start=start, end=end)
+    rollups = {level: collapsed_rollups(engine(), scope=scope, units=Units("level", under, level), start=start, end=end)
                for level in ("head_office", "province", "branch", "outlet")}
     cells = read_targets(engine(), period=period_key, unit_codes=pages.subtree_codes(engine(), root=under, day=end))
     sheets = build_bulletin(rollups=rollups, targets=cells, period=period_key, start=start, end=end, lang=lang)

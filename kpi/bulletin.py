@@ -7,6 +7,7 @@ dashboard write the sheets to Excel.
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -40,38 +41,77 @@ def measure_grain(kpi: str) -> str:
 def target_actuals(rollups: pd.DataFrame, targets: pd.DataFrame, *, start: date, end: date) -> pd.DataFrame:
     """Each target cell with its actual over [start, end] (NaN where not attributable).
 
-    One exact computation per distinct (kpi, department, kind, segment) cell shape, with the
-    cell's dimensions as filters, so ratio targets get ratios of sums too."""
-    out = []
-    shapes = targets.groupby(["kpi", "department", "kind", "segment"], sort=True)
-    for (kpi, department, kind, segment), cells in shapes:
-        measure, grain = TARGET_MEASURES.get(kpi, kpi), measure_grain(kpi)
-        actual, note = _cell_actual(rollups[rollups["unit_code"].isin(cells["unit_code"])], measure, grain,
-                                    department=department, kind=kind, segment=segment, start=start, end=end)
-        cells = cells.copy()
-        cells["actual"] = cells["unit_code"].map(actual) if actual is not None else np.nan
-        if actual is not None:
-            cells["actual"] = cells["actual"].fillna(0.0)
-        out.append(cells.assign(measure=measure, note=note))
+    Exact per distinct (kpi, department, kind, segment) cell shape, with the cell's dimensions
+    as filters, so ratio targets get ratios of sums too. Shapes over the same units that filter
+    the same dimensions are computed together, grouped by those dimensions (grouping by a
+    dimension is filtering on each of its values): a few engine calls instead of one a shape."""
+    shapes = [(shape, cells, _batch_key(*shape, cells))
+              for shape, cells in targets.groupby(["kpi", "department", "kind", "segment"], sort=True)]
+    batches: dict[tuple, list[str]] = {}
+    for (kpi, *_), _, key in shapes:
+        if key is not None:
+            batches.setdefault(key, []).append(TARGET_MEASURES.get(kpi, kpi))
+    values = {key: _batch_values(rollups, key, measures, targets, start=start, end=end)
+              for key, measures in batches.items()}
+    out, extra = [], {"actual": [], "measure": [], "note": []}
+    for (kpi, department, kind, segment), cells, key in shapes:
+        measure = TARGET_MEASURES.get(kpi, kpi)
+        if key is None:
+            actual = np.nan
+            note = _unattributable(measure_grain(kpi), department=department, kind=kind, segment=segment)
+        else:
+            found = values[key][measure]
+            at = zip(cells["unit_code"], *[cells[d] for d in key[1]]) if key[1] else cells["unit_code"]
+            actual = np.array([found.get(k, np.nan) for k in at], dtype=float)
+            actual = np.where(np.isnan(actual), 0.0, actual)  # absent or no denominator: 0, as ever
+            note = ""
+        out.append(cells)
+        for column, value in (("actual", actual), ("measure", measure), ("note", note)):
+            extra[column].append(np.broadcast_to(value, len(cells)))
     if not out:
         return targets.assign(actual=np.nan, measure="", note="")
-    return pd.concat(out, ignore_index=True)
+    # One concat and one assign for every shape: per-shape copies dominated the time.
+    return pd.concat(out, ignore_index=True).assign(**{c: np.concatenate(v) for c, v in extra.items()})
 
 
-def _cell_actual(rows: pd.DataFrame, measure: str, grain: str, *, department: str, kind: str, segment: str,
-                 start: date, end: date) -> tuple[pd.Series | None, str]:
-    """The actual per unit for one cell shape, or None with the reason it is not attributable."""
+def _unattributable(grain: str, *, department: str, kind: str, segment: str) -> str:
+    """Why a cell shape has no actual ("" when it has one)."""
     split = kind != ALL or segment != ALL
     if grain in ("behaviour", "mixed") and split:
-        return None, "not attributable to kind and segment"
-    if grain == "customer" and split and owner_of(segment=segment, kind=kind) != department:
-        return None, f"owned by {owner_of(segment=segment, kind=kind)}: actuals credited there"
+        return "not attributable to kind and segment"
+    if grain == "customer" and split and _owner(segment, kind) != department:
+        return f"owned by {_owner(segment, kind)}: actuals credited there"
     if grain == "customer" and not split:
-        return None, "contacts are credited per kind and segment: set kind and segment"
-    values = compute_metrics(rows, metrics=[measure], period_start=start, period_end=end, by=["unit_code"],
-                             department=department if grain == "conversion" else None,
-                             kind=None if kind == ALL else kind, segment=None if segment == ALL else segment)
-    return values.set_index("unit_code")[measure], ""
+        return "contacts are credited per kind and segment: set kind and segment"
+    return ""
+
+
+@lru_cache(maxsize=256)
+def _owner(segment: str, kind: str) -> str:
+    """owner_of under the default ownership matrix (which is built anew on every call)."""
+    return owner_of(segment=segment, kind=kind)
+
+
+def _batch_key(kpi: str, department: str, kind: str, segment: str, cells: pd.DataFrame) -> tuple | None:
+    """(units, dimensions filtered) of a shape's computation; None if not attributable.
+    Department filters only a conversion measure (as it always did: None for the others)."""
+    grain = measure_grain(kpi)
+    if _unattributable(grain, department=department, kind=kind, segment=segment):
+        return None
+    fixed = {"department": department if grain == "conversion" else ALL, "kind": kind, "segment": segment}
+    dims = tuple(d for d, v in fixed.items() if v != ALL)
+    return frozenset(cells["unit_code"]), dims
+
+
+def _batch_values(rollups: pd.DataFrame, key: tuple, measures: list[str], targets: pd.DataFrame, *,
+                  start: date, end: date) -> pd.DataFrame:
+    units, dims = key
+    rows = rollups[rollups["unit_code"].isin(units)]
+    mine = targets[targets["unit_code"].isin(units)]
+    filters = {d: sorted(set(mine[d]) - {ALL}) for d in dims}
+    values = compute_metrics(rows, metrics=list(dict.fromkeys(measures)), period_start=start, period_end=end,
+                             by=["unit_code", *dims], **filters)
+    return values.set_index(["unit_code", *dims]).to_dict()
 
 
 def attainment_sheet(rollups: pd.DataFrame, targets: pd.DataFrame, *, period: str, start: date, end: date, as_of: date) -> pd.DataFrame:

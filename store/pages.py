@@ -16,6 +16,7 @@ from store.read import frame
 from store.schema import org_unit, rollup_day
 
 GRAIN_ALL = "all"
+MAX_DEPTH = 16  # levels above a unit worth walking; deeper means a cycle in the org data
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,12 @@ class OutOfScope(PermissionError):
 
 def data_period(engine: Engine) -> tuple[date, date] | None:
     """The first and last day that have rollups."""
+    # Two scalar subqueries, not one SELECT min(), max(): SQLite answers a lone min() or max()
+    # of an index's leading column with one seek, but scans the whole table for both at once.
+    first_day = select(func.min(rollup_day.c.day)).scalar_subquery()
+    last_day = select(func.max(rollup_day.c.day)).scalar_subquery()
     with engine.connect() as connection:
-        first, last = connection.execute(select(func.min(rollup_day.c.day), func.max(rollup_day.c.day))).one()
+        first, last = connection.execute(select(first_day, last_day)).one()
     return (first, last) if first is not None else None
 
 
@@ -54,14 +59,22 @@ def units_on(engine: Engine, *, day: date) -> pd.DataFrame:
 def lineage(engine: Engine, *, scope: Scope, code: str, day: date) -> pd.DataFrame:
     """The path from the caller's scope root down to `code` (for breadcrumbs).
 
-    Raises OutOfScope when `code` is not in the caller's subtree (or does not exist)."""
-    units = units_on(engine, day=day).set_index("code")
-    path, current = [], code
-    while current in units.index:
-        path.append(current)
-        if current == scope.unit_code:
-            return units.loc[list(reversed(path))].reset_index()
-        current = units.at[current, "parent_code"]
+    Raises OutOfScope when `code` is not in the caller's subtree (or does not exist). Walks up
+    one unit at a time (an index seek each) instead of reading the whole org: every scoped
+    read starts here."""
+    u = org_unit.c
+    columns = [u.code, u.name, u.name_en, u.level, u.parent_code]
+    path: list[tuple] = []
+    current = code
+    with engine.connect() as connection:
+        while current is not None and len(path) <= MAX_DEPTH:
+            row = connection.execute(select(*columns).where(_valid_on(day), u.code == current)).first()
+            if row is None:
+                break
+            path.append(tuple(row))
+            if current == scope.unit_code:
+                return pd.DataFrame(list(reversed(path)), columns=[c.key for c in columns])
+            current = row.parent_code
     raise OutOfScope(code, scope)
 
 

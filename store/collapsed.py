@@ -1,0 +1,89 @@
+"""Collapsed rollup rows: a period's rollup_day rows folded into one row per unit ×
+department × kind × segment, for the KPI code that takes rollup-shaped rows (the bulletin,
+attainment, the actuals of target cells).
+
+Each row's flows are summed over the period; its snapshots are taken on the unit's own last
+day of the row's grain within the period, and `day` is set to that day. kpi.compute_metrics
+over these rows gives the same answer as over the daily rows — for any subset of the units and
+any filter — because it takes a grain's snapshot on the last day any given row of that grain
+has, and a unit whose last day is earlier than another's contributes its snapshot only when
+no unit of the subset has a later day, exactly as with the daily rows.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import BigInteger, Engine, Float, cast, func, select, union_all
+
+from store.read import frame
+from store.schema import FLOW_COMPONENTS, SNAPSHOT_COMPONENTS, COMPONENTS, rollup_day, rollup_month
+from store.totals import ALL, Scope, Units, _checked_codes, _scope_rows, _selection, plan_period, unit_names
+
+KEYS = ["unit_code", "level", "department", "kind", "segment"]
+SNAPSHOTS = [c for c in COMPONENTS if c in SNAPSHOT_COMPONENTS]
+
+
+def _sum(column):  # noqa: ANN001, ANN202 - SQL expressions
+    return cast(func.sum(column), Float if isinstance(column.type, Float) else BigInteger)
+
+
+def _grain_labels(rows: pd.DataFrame) -> np.ndarray:
+    return np.where(rows["department"] != ALL, "conversion", np.where(rows["kind"] != ALL, "customer", "behaviour"))
+
+
+def collapsed_rollups(engine: Engine, *, scope: Scope, units: Units, start: date, end: date,
+                      names: bool = True) -> pd.DataFrame:
+    """Rollup-shaped rows of `units` for [start, end], collapsed (see the module docstring),
+    with each unit's name and name_en when `names`. Empty when the units have no rows."""
+    codes = _checked_codes(engine, scope, units, end)
+    with engine.connect() as connection:
+        plan = plan_period(connection, start, end)
+        parts = []
+        if plan.months:
+            m = rollup_month
+            where = [*_selection(m, units, codes), m.c.month.in_(plan.months), *_scope_rows(m, scope)]
+            parts.append(select(*[m.c[k] for k in KEYS], func.max(m.c.last_day).label("last_day"),
+                                *[_sum(m.c[f]).label(f) for f in FLOW_COMPONENTS])
+                         .where(*where).group_by(*[m.c[k] for k in KEYS]))
+        if plan.edge_days:
+            r = rollup_day
+            where = [*_selection(r, units, codes), r.c.day.in_(plan.edge_days), *_scope_rows(r, scope)]
+            parts.append(select(*[r.c[k] for k in KEYS], func.max(r.c.day).label("last_day"),
+                                *[_sum(r.c[f]).label(f) for f in FLOW_COMPONENTS])
+                         .where(*where).group_by(*[r.c[k] for k in KEYS]))
+        if not parts:
+            return pd.DataFrame()
+        both = union_all(*parts).subquery()
+        statement = select(*[both.c[k] for k in KEYS], func.max(both.c.last_day).label("last_day"),
+                           *[_sum(both.c[f]).label(f) for f in FLOW_COMPONENTS]).group_by(*[both.c[k] for k in KEYS])
+        flows = frame(connection, statement)
+        if flows.empty:
+            return pd.DataFrame()
+        flows = flows.assign(_grain=_grain_labels(flows), last_day=pd.to_datetime(flows["last_day"]))
+        last = flows.groupby(["unit_code", "_grain"])["last_day"].max().rename("day").reset_index()
+        snapshots = _snapshots(connection, scope, units, codes, sorted(set(last["day"].dt.date)), last)
+    rows = flows.drop(columns="last_day").merge(snapshots, on=KEYS, how="outer")
+    rows = rows.assign(_grain=_grain_labels(rows)).drop(columns="day", errors="ignore")
+    rows = rows.merge(last, on=["unit_code", "_grain"], how="left").drop(columns="_grain")
+    rows[COMPONENTS] = rows[COMPONENTS].fillna(0)
+    rows = rows.astype({c: "float64" if isinstance(rollup_day.c[c].type, Float) else "int64" for c in COMPONENTS})
+    if names:
+        rows = rows.merge(unit_names(engine, codes=rows["unit_code"].unique(), day=end)
+                          .drop(columns="level"), on="unit_code", how="left")
+    return rows.sort_values(KEYS).reset_index(drop=True)
+
+
+def _snapshots(connection, scope: Scope, units: Units, codes: list[str] | None,  # noqa: ANN001
+               days: list[date], last: pd.DataFrame) -> pd.DataFrame:
+    """Snapshot components of each unit's rows on its own last day of the row's grain."""
+    r = rollup_day
+    where = [*_selection(r, units, codes), r.c.day.in_(days), *_scope_rows(r, scope)]
+    statement = select(r.c.day, *[r.c[k] for k in KEYS], *[_sum(r.c[s]).label(s) for s in SNAPSHOTS])
+    statement = statement.where(*where).group_by(r.c.day, *[r.c[k] for k in KEYS])
+    rows = frame(connection, statement)
+    rows = rows.assign(day=pd.to_datetime(rows["day"]), _grain=_grain_labels(rows))
+    kept = rows.merge(last, on=["unit_code", "_grain", "day"], how="inner")
+    return kept.drop(columns=["_grain", "day"])

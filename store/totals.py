@@ -1,0 +1,222 @@
+"""Period totals of rollup components, summed in SQL: only one row per unit (× dimension
+value, × day) crosses into Python, never the daily rollup rows of a period.
+
+The caller (kpi.totals) describes what to sum as plain data, one *term* per output column:
+``{"column", "component", "over_time": "flow"|"snapshot", "grain", "filters": [(dim, values)]}``
+(a term whose component is None counts the rows of its grain). Semantics are those of
+kpi/metrics.py: flows are summed over the period — from rollup_month for the months the
+period covers and rollup_day for the remaining edge days; a snapshot is its value on the
+grain's as-of day, the last day of the period on which the selected units have any row of
+that grain (a unit without a row that day counts 0).
+
+Row-level security: every read checks the unit against the caller's scope first (lineage)
+and, for a scope with a department, reads only that department's conversion rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pandas as pd
+from sqlalchemy import (BigInteger, Connection, Engine, Float, Select, Table, and_, case, cast, false, func, literal,
+                        or_, select, union_all)
+
+from store.month_rollups import month_of, next_month
+from store.pages import Scope, lineage, subtree_codes
+from store.read import frame
+from store.schema import org_unit, rollup_day, rollup_month
+
+ALL = "all"
+Term = dict
+
+
+@dataclass(frozen=True)
+class Units:
+    """Which units a read is about: one unit, the children of a parent, or the units at a
+    level inside a subtree. Children are those whose rollup rows name `code` as parent."""
+
+    how: str  # "unit" | "children" | "level"
+    code: str
+    level: str | None = None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Where a period's flows come from: whole months, and the edge days around them."""
+
+    months: list[date]
+    edge_days: list[date]
+
+
+def _days(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=n) for n in range((end - start).days + 1)]
+
+
+def _loaded_range(connection: Connection, first: date, last: date) -> tuple[date | None, date | None]:
+    r = rollup_day.c
+    statement = select(func.min(r.day), func.max(r.day)).where(r.day.between(first, last))
+    return tuple(connection.execute(statement).one())  # type: ignore[return-value]
+
+
+def plan_period(connection: Connection, start: date, end: date) -> _Plan:
+    """Months whose loaded days all lie inside [start, end] come from rollup_month (a month
+    cut by the period but loaded only inside it counts whole); every other day of the period
+    is an edge day read from rollup_day."""
+    months, edges, month = [], [], month_of(start)
+    while month <= end:
+        last = next_month(month) - timedelta(days=1)
+        if month < start or last > end:
+            first_loaded, last_loaded = _loaded_range(connection, month, last)
+            if first_loaded is None:
+                month = next_month(month)
+                continue  # nothing loaded that month: nothing to read
+            if first_loaded < start or last_loaded > end:
+                edges += _days(max(month, start), min(last, end))
+                month = next_month(month)
+                continue
+        months.append(month)
+        month = next_month(month)
+    return _Plan(months, edges)
+
+
+def _grain(table: Table, grain: str):  # noqa: ANN202 - a SQL condition
+    c = table.c
+    if grain == "behaviour":
+        return and_(c.department == ALL, c.kind == ALL)
+    if grain == "customer":
+        return and_(c.department == ALL, c.kind != ALL)
+    return c.department != ALL
+
+
+def _selection(table: Table, units: Units, codes: list[str] | None) -> list:
+    c = table.c
+    if units.how == "unit":
+        return [c.unit_code == units.code]
+    if units.how == "children":
+        return [c.parent_code == units.code]
+    return [c.level == units.level, c.unit_code.in_(codes or [])]
+
+
+def _scope_rows(table: Table, scope: Scope) -> list:
+    """A department-scoped caller reads only its own department's conversion rows."""
+    if not scope.department:
+        return []
+    return [table.c.department.in_([ALL, scope.department])]
+
+
+def _sql_type(term: Term):  # noqa: ANN202 - a SQLAlchemy type
+    is_float = term["component"] is not None and isinstance(rollup_day.c[term["component"]].type, Float)
+    return Float if is_float else BigInteger
+
+
+def _term_sum(table: Table, term: Term, extra: list):  # noqa: ANN202 - a SQL expression
+    c = table.c
+    conditions = [_grain(table, term["grain"]), *extra]
+    conditions += [c[dimension].in_(list(values)) for dimension, values in term["filters"]]
+    value = 1 if term["component"] is None else c[term["component"]]
+    # Cast: PostgreSQL sums bigints into numeric (Decimal in Python).
+    return cast(func.sum(case((and_(*conditions), value), else_=0)), _sql_type(term))
+
+
+def _as_of(connection: Connection, where: list, grain: str, start: date, end: date) -> date | None:
+    """The last day in [start, end] with any selected row of `grain`: probed day by day from
+    the end (each probe is an index seek; the first usually answers)."""
+    r = rollup_day.c
+    for day in reversed(_days(start, end)):
+        found = connection.execute(select(r.day).where(*where, _grain(rollup_day, grain), r.day == day).limit(1)).first()
+        if found is not None:
+            return day
+    return None
+
+
+def _grouped(table: Table, where: list, sums: list, keys: list[str]) -> Select:
+    columns = [table.c[k] for k in keys]
+    return select(*columns, *sums).where(*where).group_by(*columns)
+
+
+def _checked_codes(engine: Engine, scope: Scope, units: Units, end: date) -> list[str] | None:
+    lineage(engine, scope=scope, code=units.code, day=end)  # refuse anything outside scope
+    if units.how != "level":
+        return None
+    return subtree_codes(engine, root=units.code, day=end, level=units.level)
+
+
+def period_totals(engine: Engine, *, scope: Scope, units: Units, start: date, end: date,
+                  terms: Sequence[Term], dimensions: Sequence[str] = (), per_day: bool = False,
+                  prune_grains: bool = False) -> pd.DataFrame:
+    """One row per unit (× each dimension's value, "all" on rows of grains that do not split
+    it; × day if `per_day`) with each term's total over [start, end].
+
+    Units (and days) are those with any selected row in the period. `prune_grains` reads only
+    rows of the terms' grains (a trend of behaviour snapshots need not scan conversions)."""
+    codes = _checked_codes(engine, scope, units, end)
+    labels = {f"t{n}": term["column"] for n, term in enumerate(terms)}
+    with engine.connect() as connection:
+        if per_day:
+            result = _per_day(connection, scope, units, codes, start, end, terms, dimensions, prune_grains)
+        else:
+            result = _over_period(connection, scope, units, codes, start, end, terms, dimensions)
+    return result.rename(columns=labels)
+
+
+def _per_day(connection: Connection, scope: Scope, units: Units, codes: list[str] | None, start: date,
+             end: date, terms: Sequence[Term], dimensions: Sequence[str], prune_grains: bool) -> pd.DataFrame:
+    # An explicit list of days, not a range: the primary key leads with day, so each day is a
+    # seek (day, unit) instead of a scan of every unit's rows of the period.
+    where = [*_selection(rollup_day, units, codes), rollup_day.c.day.in_(_days(start, end)),
+             *_scope_rows(rollup_day, scope)]
+    if prune_grains:
+        where.append(or_(*[_grain(rollup_day, g) for g in sorted({t["grain"] for t in terms})]))
+    sums = [_term_sum(rollup_day, t, []).label(f"t{n}") for n, t in enumerate(terms)]
+    out = frame(connection, _grouped(rollup_day, where, sums, ["unit_code", "day", *dimensions]))
+    return out.assign(day=pd.to_datetime(out["day"]))
+
+
+def _over_period(connection: Connection, scope: Scope, units: Units, codes: list[str] | None, start: date,
+                 end: date, terms: Sequence[Term], dimensions: Sequence[str]) -> pd.DataFrame:
+    """Month rows for the whole months, day rows for the edge days and the as-of days, summed
+    per group in one statement."""
+    plan = plan_period(connection, start, end)
+    keys = ["unit_code", *dimensions]
+    day_where = [*_selection(rollup_day, units, codes), *_scope_rows(rollup_day, scope)]
+    as_of = {g: _as_of(connection, day_where, g, start, end)
+             for g in sorted({t["grain"] for t in terms if t["over_time"] == "snapshot"})}
+    parts = []
+    if plan.months:  # even without flows: a unit with rows only in those months is still a unit
+        where = [*_selection(rollup_month, units, codes), rollup_month.c.month.in_(plan.months),
+                 *_scope_rows(rollup_month, scope)]
+        sums = [(_term_sum(rollup_month, t, []) if t["over_time"] == "flow" else cast(literal(0), _sql_type(t)))
+                .label(f"t{n}") for n, t in enumerate(terms)]
+        parts.append(_grouped(rollup_month, where, sums, keys))
+    days = sorted(set(plan.edge_days) | {d for d in as_of.values() if d is not None})
+    if days:
+        r = rollup_day.c
+        sums = []
+        for n, term in enumerate(terms):
+            if term["over_time"] == "flow":
+                when = [r.day.in_(plan.edge_days)] if plan.months else []
+            else:
+                when = [r.day == as_of[term["grain"]]] if as_of[term["grain"]] else [false()]
+            sums.append(_term_sum(rollup_day, term, when).label(f"t{n}"))
+        parts.append(_grouped(rollup_day, [*day_where, r.day.in_(days)], sums, keys))
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in keys})
+    if len(parts) == 1:
+        return frame(connection, parts[0])
+    both = union_all(*parts).subquery()
+    sums = [cast(func.sum(both.c[f"t{n}"]), _sql_type(t)).label(f"t{n}") for n, t in enumerate(terms)]
+    groups = [both.c[k] for k in keys]
+    return frame(connection, select(*groups, *sums).group_by(*groups))
+
+
+def unit_names(engine: Engine, *, codes: Sequence[str], day: date) -> pd.DataFrame:
+    """unit_code, name, name_en, level of `codes` in their latest version begun by `day`
+    (units merged away keep theirs), like store.pages.last_names but only for these units."""
+    u = org_unit.c
+    statement = select(u.code.label("unit_code"), u.name, u.name_en, u.level, u.valid_from)
+    statement = statement.where(u.valid_from <= day, u.code.in_(sorted(set(codes))))
+    with engine.connect() as connection:
+        names = frame(connection, statement.order_by(u.code, u.valid_from))
+    return names.drop_duplicates("unit_code", keep="last").drop(columns="valid_from").reset_index(drop=True)
