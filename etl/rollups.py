@@ -112,14 +112,21 @@ def _day_rollup(
     active = week[(week["chat_cnt"].fillna(0) > 0) | (week["new_contact_cnt"].fillna(0) > 0)]
     today = behaviour[behaviour["day"] == day].drop(columns=["day"])
     parts = [
-        r.behaviour_components(roster, today, set(active["staff_id"])),
+        r.behaviour_components(roster, today, active["staff_id"].unique()),
         r.customer_components(*contacts).assign(department=r.ALL),
         r.conversion_components(conversions[conversions["day"] == day].drop(columns=["day"])),
     ]
-    staff_level = pd.concat([p for p in parts if not p.empty], ignore_index=True)
-    staff_level[COMPONENTS] = staff_level.reindex(columns=COMPONENTS).fillna(0)
-    rows = r.roll_up(staff_level[["staff_id", *r.DIMENSIONS, *COMPONENTS]], roster, chains)
+    # Each grain is rolled up with its own components only (a component lives in one grain
+    # and is 0 on the others' rows), which keeps a national day's frames small.
+    rolled = [r.roll_up(p[[c for c in p.columns if c == "staff_id" or c in r.DIMENSIONS or c in COMPONENTS]],
+                        roster, chains) for p in parts if not p.empty]
+    rows = pd.concat([p for p in rolled if not p.empty], ignore_index=True)
+    rows = rows.reindex(columns=[*ROW_KEYS, *COMPONENTS])
+    rows[COMPONENTS] = rows[COMPONENTS].fillna(0)
     return rows.assign(day=day)
+
+
+ROW_KEYS = ["unit_code", "level", "parent_code", *r.DIMENSIONS]
 
 
 def _series(frame: pd.DataFrame, value: str) -> pd.Series:

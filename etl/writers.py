@@ -172,11 +172,14 @@ def write_contacts(engine: Engine, run_id: int, path: Path, history: Histories) 
     rows = validated.rows.sort_values("line").drop_duplicates(["customer_key", "staff_id"], keep="last")
     with engine.begin() as connection:
         write.add_rejects(connection, run_id, str(path), validated.rejects)
+        # Only what differs from the stored relations changes rollups: live snapshots from
+        # `since` on, first-chat flows on their own days.
+        since, chat_days = write.contact_changes(connection, rows) if len(rows) else (None, set())
         loaded = write.upsert_rows(connection, fact_contact, rows.assign(load_id=run_id), keys=["customer_key", "staff_id"])
-        events = pd.concat([rows["added_on"], rows["removed_on"], rows["first_chat_on"]]).dropna()
-        since = events.min() if len(events) else None
-        # A relation changes the live snapshot of every day after its event, not just that day.
-        touched = set(read.fact_days(connection, since=since)) if since is not None else set()
+        floor = min((d for d in [since, *chat_days] if d is not None), default=None)
+        days = read.fact_days(connection, since=floor) if floor is not None else []
+    touched = {d for d in days if (since is not None and d >= since) or d in chat_days}
+    events = pd.concat([rows["added_on"], rows["removed_on"], rows["first_chat_on"]]).dropna()
     superseded = len(validated.rows) - len(rows)
     return Outcome(parsed.rows_in, loaded, len(validated.rejects), superseded, set(events), touched)
 

@@ -8,6 +8,7 @@ replaced by the outlet that absorbed it.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 
 import numpy as np
@@ -75,7 +76,7 @@ def unit_chains(org_history: pd.DataFrame, day: date) -> pd.DataFrame:
 
 
 def behaviour_components(
-    roster: pd.DataFrame, facts: pd.DataFrame, active_ids: set[str]
+    roster: pd.DataFrame, facts: pd.DataFrame, active_ids: Collection[str]
 ) -> pd.DataFrame:
     """Staff-level components of the behaviour grain for one day (docs/rollup.md)."""
     on_roster = roster[roster["wecom_status"] != 5]
@@ -83,7 +84,9 @@ def behaviour_components(
     out["staff_cnt"] = 1
     out["contact_enabled_cnt"] = on_roster["contact_enabled"].astype(int).to_numpy()
     out["wecom_active_cnt"] = (on_roster["wecom_status"] == 1).astype(int).to_numpy()
-    out["active_7d_cnt"] = out["staff_id"].isin(active_ids).astype(int)
+    # An array, not a set: isin over pandas' Arrow strings is vectorised only for arrays.
+    ids = active_ids if isinstance(active_ids, (pd.Series, pd.Index, np.ndarray)) else list(active_ids)
+    out["active_7d_cnt"] = out["staff_id"].isin(ids).astype(int)
     out["managed_customers"] = on_roster["managed_customers"].fillna(0).astype(int).to_numpy()
     facts = facts.copy()
     facts["reporting_staff_cnt"] = facts["chat_cnt"].notna().astype(int)
@@ -99,16 +102,72 @@ def behaviour_components(
 def roll_up(staff_components: pd.DataFrame, roster: pd.DataFrame, chains: pd.DataFrame) -> pd.DataFrame:
     """Sum staff-level components into every unit above each staff member's outlet.
 
-    Staff missing from the roster that day are dropped (conform rejects them at load)."""
-    located = staff_components.merge(roster[["staff_id", "outlet_code"]], on="staff_id", how="inner")
-    components = [c for c in located.columns if c not in ("staff_id", "outlet_code", *DIMENSIONS)]
-    by_outlet = located.groupby(["outlet_code", *DIMENSIONS], sort=False)[components].sum(min_count=0)
-    expanded = by_outlet.reset_index().merge(chains, on="outlet_code", how="inner")
-    keys = ["unit_code", "level", "parent_code", *DIMENSIONS]
-    expanded["parent_code"] = expanded["parent_code"].fillna("")
-    summed = expanded.groupby(keys, sort=True)[components].sum(min_count=0).reset_index()
-    summed["parent_code"] = summed["parent_code"].replace("", None)
-    return summed
+    Staff missing from the roster that day are dropped (conform rejects them at load).
+    Sums are taken on integer codes, first per outlet × dimensions, then per unit of each
+    level from those outlet sums (np.bincount): string merges and group-bys over every staff
+    row × every ancestor cost seconds a day on a large bank."""
+    components = [c for c in staff_components.columns if c not in ("staff_id", "outlet_code", *DIMENSIONS)]
+    # Codes, never Python strings per row: factorize works on pandas' Arrow strings directly.
+    roster_outlet, outlets = pd.factorize(roster["outlet_code"])
+    position = pd.Index(roster["staff_id"]).get_indexer(staff_components["staff_id"])
+    outlet = np.where(position >= 0, roster_outlet[position], -1)
+    outlets = np.asarray(outlets, dtype=object)
+    dims, labels = _dimension_codes(staff_components)
+    placed = outlet >= 0
+    group, first = _groups(outlet[placed] * len(labels) + dims[placed])
+    sums = [np.bincount(group, weights=_numbers(staff_components[c])[placed], minlength=len(first)) for c in components]
+    group_outlet, group_dims = outlet[placed][first], dims[placed][first]
+    levels = [_level_rows(chain, outlets, group_outlet, group_dims, dict(zip(components, sums)), labels)
+              for _, chain in chains.groupby("level", sort=False)]
+    columns = ["unit_code", "level", "parent_code", *DIMENSIONS, *components]
+    out = pd.concat([pd.DataFrame(columns=columns), *levels], ignore_index=True) if levels else pd.DataFrame(columns=columns)
+    for name in components:  # counts back to integers (sums of counts are exact in float64)
+        if not pd.api.types.is_float_dtype(staff_components[name]):
+            out[name] = np.rint(out[name].astype(float)).astype(np.int64)
+    return out.sort_values(["unit_code", *DIMENSIONS], kind="stable").reset_index(drop=True)
+
+
+def _numbers(column: pd.Series) -> np.ndarray:
+    return column.to_numpy(dtype=float, na_value=0.0)
+
+
+def _dimension_codes(frame: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """One integer per row for its (department, kind, segment), and the labels of each code."""
+    code = np.zeros(len(frame), dtype=np.int64)
+    factorized = []
+    for dimension in DIMENSIONS:
+        codes, values = pd.factorize(frame[dimension])
+        code = code * max(len(values), 1) + codes
+        factorized.append((codes, np.asarray(values, dtype=object)))
+    group, first = _groups(code)
+    labels = pd.DataFrame({d: values[codes[first]] for d, (codes, values) in zip(DIMENSIONS, factorized)})
+    return group, labels
+
+
+def _groups(code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Dense group numbers of `code` (in order of first appearance) and each group's first row."""
+    group, distinct = pd.factorize(code)
+    first = np.empty(len(distinct), dtype=np.int64)
+    first[group[::-1]] = np.arange(len(code) - 1, -1, -1)
+    return group, first
+
+
+def _level_rows(chain: pd.DataFrame, outlets: np.ndarray, group_outlet: np.ndarray, group_dims: np.ndarray,
+                sums: dict[str, np.ndarray], labels: pd.DataFrame) -> pd.DataFrame:
+    """The outlet sums added up into the units of one level (chain: each outlet's unit there)."""
+    up = chain.drop_duplicates("outlet_code").set_index("outlet_code").reindex(outlets)
+    unit, units = pd.factorize(up["unit_code"].to_numpy(dtype=object))
+    parents = up["parent_code"].to_numpy(dtype=object)
+    at = unit[group_outlet]
+    kept = at >= 0
+    group, first = _groups(at[kept] * len(labels) + group_dims[kept])
+    member = np.flatnonzero(kept)[first]
+    out = labels.iloc[group_dims[member]].reset_index(drop=True)
+    out.insert(0, "unit_code", np.asarray(units, dtype=object)[at[member]])
+    out.insert(1, "level", chain["level"].iloc[0])
+    out.insert(2, "parent_code", parents[group_outlet[member]])
+    values = {name: np.bincount(group, weights=s[kept], minlength=len(first)) for name, s in sums.items()}
+    return pd.concat([out, pd.DataFrame(values)], axis=1)
 
 
 KEY = ["staff_id", "kind", "segment"]

@@ -11,10 +11,10 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timezone
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
+from sqlalchemy import Connection, Engine, Table, and_, delete, insert, or_, select, update
 
 from store import bulk
-from store.schema import etl_reject, etl_run
+from store.schema import etl_reject, etl_run, fact_contact
 
 
 def now() -> datetime:
@@ -95,3 +95,43 @@ def loaded_checksum(engine: Engine, *, source: str, name: str, checksum: str) ->
             .limit(1)
         ).first()
     return found is not None
+
+
+def contact_changes(connection: Connection, rows: pd.DataFrame) -> tuple[date | None, set[date]]:
+    """What upserting these relations changes in the rollups, against what is stored now:
+    (the first day from which live snapshots change, or None; single days whose first-chat
+    flow changes). Call it before the upsert.
+
+    Why not "every day from the earliest date in the file": a daily delivery re-sends old
+    relations whose first chat or removal happened today, and their added_on would have
+    rebuilt the whole history's rollups for one day's file."""
+    keys = ["customer_key", "staff_id"]
+    fields = ["added_on", "removed_on", "first_chat_on", "segment", "kind"]
+    staged = bulk.stage(connection, fact_contact, rows[keys + fields])
+    s, f = staged.c, fact_contact.c
+    known = select(*[s[c] for c in keys + fields], *[f[c].label(f"old_{c}") for c in fields]).select_from(
+        staged.outerjoin(fact_contact, and_(f.customer_key == s.customer_key, f.staff_id == s.staff_id))
+    ).where(or_(f.staff_id.is_(None), *[~s[c].is_not_distinct_from(f[c]) for c in fields]))
+    changed = connection.execute(known).all()
+    staged.drop(connection)
+    since: date | None = None
+    singles: set[date] = set()
+    for row in changed:
+        bound, days = _relation_change(row._mapping)
+        since = bound if since is None or (bound is not None and bound < since) else since
+        singles |= days
+    return since, singles
+
+
+def _relation_change(row) -> tuple[date | None, set[date]]:  # noqa: ANN001 - a row mapping
+    """One changed relation: from when its live days differ, and its first-chat days."""
+    chats = {d for d in (row["first_chat_on"], row["old_first_chat_on"]) if d is not None}
+    if row["old_added_on"] is None:  # new: live from its first day
+        return row["added_on"], chats
+    if row["first_chat_on"] == row["old_first_chat_on"]:
+        chats = set()
+    if (row["added_on"], row["segment"], row["kind"]) != (row["old_added_on"], row["old_segment"], row["old_kind"]):
+        return min(row["added_on"], row["old_added_on"]), chats
+    if row["removed_on"] != row["old_removed_on"]:
+        return min(d for d in (row["removed_on"], row["old_removed_on"]) if d is not None), chats
+    return None, chats
