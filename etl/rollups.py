@@ -46,8 +46,10 @@ def rebuild(engine: Engine, days: Iterable[date], *, progress: bool = False) -> 
     written = 0
     chains = ChainCache(org)
     bar = tqdm(total=len(days), desc="rollups", unit="day", disable=not progress)
+    carried: tuple[date, pd.Series] | None = None
     for window in windows(days):
-        written += _rebuild_window(engine, window, org, staff, chains)
+        count, carried = _rebuild_window(engine, window, org, staff, chains, carried)
+        written += count
         bar.update(len(window))
     bar.close()
     # rollup_month (the pages' period reads) sums the day rows just written, month by month.
@@ -75,12 +77,19 @@ class ChainCache:
 
 
 def _rebuild_window(
-    engine: Engine, window: list[date], org: pd.DataFrame, staff: pd.DataFrame, chains: ChainCache
-) -> int:
+    engine: Engine, window: list[date], org: pd.DataFrame, staff: pd.DataFrame, chains: ChainCache,
+    carried: tuple[date, pd.Series] | None,
+) -> tuple[int, tuple[date, pd.Series]]:
+    """Rebuild one window of days; return the rows written and the live relations at its end,
+    which are the next window's starting point when it begins the day after: counting live
+    relations from fact_contact scans every relation ever added, once per window otherwise."""
     start, end = window[0], window[-1]
     with engine.connect() as connection:
         behaviour = read.staff_day_facts(connection, start=start - timedelta(days=ACTIVE_DAYS - 1), end=end)
-        live = _series(read.contact_live_before(connection, day=start), "live")
+        if carried is not None and carried[0] == start - timedelta(days=1):
+            live = carried[1]
+        else:
+            live = _series(read.contact_live_before(connection, day=start), "live")
         events = {
             name: read.contact_events(connection, start=start, end=end, event=name)
             for name in ("added_on", "removed_on", "first_chat_on")
@@ -95,7 +104,7 @@ def _rebuild_window(
             write.delete_days(connection, rollup_day, [day])
             written += write.insert_rows(connection, rollup_day, rows)
             staff_month.record_live(connection, day, live, last=day == end)  # per-staff live counts
-    return written
+    return written, (end, live)
 
 
 def _day_rollup(
