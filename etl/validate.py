@@ -7,6 +7,7 @@ the column and the reason. A row is either loaded whole or rejected whole: never
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -45,19 +46,20 @@ class Validated:
 def validate(frame: pd.DataFrame, fields: list[Field]) -> Validated:
     """Typed rows that pass every rule, and one reject per failing row (its first failure)."""
     typed = pd.DataFrame({"line": frame["line"].to_numpy()}, index=frame.index)
-    reason = pd.Series("", index=frame.index, dtype=object)
-    column = pd.Series("", index=frame.index, dtype=object)
+    reason = np.full(len(frame), None, dtype=object)
+    column = np.full(len(frame), None, dtype=object)
     for spec in fields:
         values, problems = _convert(frame[spec.name], spec)
         typed[spec.name] = values
-        fresh = (problems != "") & (reason == "")
-        reason[fresh] = problems[fresh]
-        column[fresh] = spec.name
-    bad = reason != ""
+        where = frame.index.get_indexer(problems.index)
+        fresh = reason[where] == None  # noqa: E711 - elementwise: rows without a failure yet
+        reason[where[fresh]] = problems.to_numpy()[fresh]
+        column[where[fresh]] = spec.name
+    bad = reason != None  # noqa: E711
     rejects = [
         {"line": int(line), "column": col, "reason": why, "raw": _raw(frame, index)}
         for index, line, col, why in zip(
-            frame.index[bad], frame["line"][bad], column[bad], reason[bad], strict=True
+            frame.index[bad], frame["line"].to_numpy()[bad], column[bad], reason[bad], strict=True
         )
     ]
     return Validated(rows=typed[~bad].reset_index(drop=True), rejects=rejects)
@@ -68,51 +70,80 @@ def _raw(frame: pd.DataFrame, index: object) -> str:
     return ",".join(str(value) for value in row.to_numpy())
 
 
+class _Problems:
+    """The reason each row of a column is invalid, the first rule it breaks winning. Reasons
+    are written for the invalid rows only: formatting one per row costs more than checking."""
+
+    def __init__(self, raw: pd.Series) -> None:
+        self.raw = raw
+        self.found = np.zeros(len(raw), dtype=bool)
+        self.reasons: list[pd.Series] = []
+
+    def add(self, mask: np.ndarray, reason: Callable[[str], str]) -> None:
+        fresh = mask & ~self.found
+        if fresh.any():
+            self.found |= fresh
+            self.reasons.append(self.raw[fresh].map(reason).astype(object))
+
+    def series(self) -> pd.Series:
+        """The reasons, indexed by the invalid rows."""
+        if not self.reasons:
+            return pd.Series([], index=self.raw.index[:0], dtype=object)
+        return pd.concat(self.reasons).sort_index()
+
+
 def _convert(raw: pd.Series, spec: Field) -> tuple[pd.Series, pd.Series]:
-    """The typed values of one column and, per row, the reason it is invalid ('' if fine)."""
-    problems = pd.Series("", index=raw.index, dtype=object)
-    empty = raw == ""
+    """The typed values of one column and the reason of each invalid row (indexed by them)."""
+    problems = _Problems(raw)
+    empty = (raw == "").to_numpy(dtype=bool)
     if spec.required:
-        problems[empty] = f"{spec.name} is empty"
+        problems.add(empty, lambda v: f"{spec.name} is empty")
     if spec.kind in ("code", "text"):
-        return raw.where(~empty, None), problems
+        return raw.where(~empty, None), problems.series()
     if spec.kind == "enum" or spec.kind == "bool01":
         allowed = spec.values if spec.kind == "enum" else ("0", "1")
-        wrong = ~empty & ~raw.isin(allowed)
-        problems[wrong & (problems == "")] = raw[wrong].map(
-            lambda v: f"{spec.name} '{v}' is not one of {', '.join(allowed)}"
-        )
+        wrong = ~empty & ~raw.isin(allowed).to_numpy(dtype=bool)
+        problems.add(wrong, lambda v: f"{spec.name} '{v}' is not one of {', '.join(allowed)}")
         if spec.kind == "bool01":
-            return raw.eq("1"), problems
-        return raw.where(~empty, None), problems
+            return raw.eq("1"), problems.series()
+        return raw.where(~empty, None), problems.series()
     if spec.kind == "date":
-        # Excel cells arrive as '2026-09-03 00:00:00'; CSV as '2026-09-03'.
-        parsed = pd.to_datetime(raw.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
-        wrong = ~empty & (parsed.isna() | ~raw.str.match(r"^\d{4}-\d{2}-\d{2}( 00:00:00)?$"))
-        problems[wrong & (problems == "")] = raw[wrong].map(
-            lambda v: f"{spec.name} '{v}' is not a date (YYYY-MM-DD)"
-        )
-        return parsed.dt.date.where(~empty & ~wrong, None), problems
+        dates, wrong = _dates(raw)
+        problems.add(~empty & wrong, lambda v: f"{spec.name} '{v}' is not a date (YYYY-MM-DD)")
+        return dates, problems.series()
+    return _numbers(raw, spec, empty, problems), problems.series()
+
+
+def _dates(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Dates of a column (None where empty or wrong) and where it is no date. A column holds
+    a few hundred distinct days: each is parsed once."""
+    codes, uniques = pd.factorize(raw)
+    unique = pd.Series(uniques, dtype=raw.dtype)
+    # Excel cells arrive as '2026-09-03 00:00:00'; CSV as '2026-09-03'.
+    parsed = pd.to_datetime(unique.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+    wrong = (unique != "") & (parsed.isna() | ~unique.str.match(r"^\d{4}-\d{2}-\d{2}( 00:00:00)?$"))
+    dates = parsed.dt.date.where((unique != "") & ~wrong, None).to_numpy(dtype=object)
+    return pd.Series(dates[codes], index=raw.index, dtype=object), wrong.to_numpy(dtype=bool)[codes]
+
+
+def _numbers(raw: pd.Series, spec: Field, empty: np.ndarray, problems: _Problems) -> pd.Series:
     # As floats: 'inf' and 'nan' parse as numbers but are no quantity, and a value too large
     # for its column would fail mid-load on PostgreSQL (SQLite would take it).
-    numbers = pd.to_numeric(raw.where(~empty, None), errors="coerce").astype(float)
+    numbers = pd.to_numeric(raw.where(~empty, None), errors="coerce").astype(float).to_numpy()
     wrong = ~empty & ~np.isfinite(numbers)
     if spec.kind == "int":
-        wrong |= ~empty & ~wrong & (np.floor(numbers) != numbers)
-    problems[wrong & (problems == "")] = raw[wrong].map(
-        lambda v: f"{spec.name} '{v}' is not {'a whole number' if spec.kind == 'int' else 'a number'}"
-    )
+        with np.errstate(invalid="ignore"):
+            wrong |= ~empty & ~wrong & (np.floor(numbers) != numbers)
+    problems.add(wrong, lambda v: f"{spec.name} '{v}' is not {'a whole number' if spec.kind == 'int' else 'a number'}")
     checked = ~empty & ~wrong
     if spec.minimum is not None:
-        low = checked & (numbers < spec.minimum)
-        problems[low & (problems == "")] = raw[low].map(lambda v: f"{spec.name} {v} is below {spec.minimum:g}")
+        problems.add(checked & (numbers < spec.minimum), lambda v: f"{spec.name} {v} is below {spec.minimum:g}")
     maximum = spec.maximum if spec.maximum is not None else COLUMN_MAXIMUM[spec.kind]
-    high = checked & (numbers > maximum)
-    problems[high & (problems == "")] = raw[high].map(lambda v: f"{spec.name} {v} is above {maximum:.0f}")
-    numbers = numbers.where(problems == "")  # a rejected row's value is never cast
+    problems.add(checked & (numbers > maximum), lambda v: f"{spec.name} {v} is above {maximum:.0f}")
+    values = pd.Series(np.where(problems.found, np.nan, numbers), index=raw.index)  # a rejected row's value is never cast
     if spec.kind == "int":
-        return numbers.astype("Int64"), problems
-    return numbers.round(2), problems
+        return values.astype("Int64")
+    return values.round(2)
 
 
 def reject_where(validated: Validated, mask: pd.Series, *, column: str, reasons: pd.Series) -> None:

@@ -73,7 +73,10 @@ def parse_exchanges(path: Path, *, apis: set[str]) -> Parsed:
     for number, line in others:
         try:
             found = wecom_fast.strict_rows(line, apis)
-            for row in found if found is not None else _exchange_rows(line, apis):
+            if found is not None:
+                rows.extend(number, found)
+                continue
+            for row in _exchange_rows(line, apis):
                 rows.add(number, row)
         except Reject as problem:
             not_json += isinstance(problem, NotJson)
