@@ -61,16 +61,18 @@ def parse_exchanges(path: Path, *, apis: set[str]) -> Parsed:
     Well-formed lines take the fast tiers of etl.sources.wecom_fast; the others, and every
     line whose rows need a reject, are parsed here line by line, so rejects read the same."""
     text = decode(path, path.read_bytes())
-    # `not line.isspace()` is `line.strip()` without copying every line
-    numbered = [(number, line) for number, line in enumerate(text.splitlines(), start=1)
-                if line and not line.isspace()]
+    lines = text.splitlines()
     # The columns even when every exchange was rejected: the writers select them.
     columns = ["line", "staff_id", "day", *(BEHAVIOR_FIELDS if BEHAVIOR_API in apis else GROUP_FIELDS)]
-    fast, rows = wecom_fast.Rows(columns), wecom_fast.Rows(columns)
-    others = wecom_fast.match_behavior(numbered, fast) if BEHAVIOR_API in apis else numbered
+    if BEHAVIOR_API in apis:
+        fast = wecom_fast.match_behavior(lines)
+    else:  # `not line.isspace()` is `line.strip()` without copying every line
+        others = [(n, line) for n, line in enumerate(lines, start=1) if line and not line.isspace()]
+        fast = wecom_fast.Matched(wecom_fast.match_behavior([]).values, others)
+    rows = wecom_fast.Rows(columns)
     rejects: list[dict] = []
     not_json = 0
-    for number, line in others:
+    for number, line in fast.others:
         try:
             found = wecom_fast.strict_rows(line, apis)
             if found is not None:
@@ -83,19 +85,21 @@ def parse_exchanges(path: Path, *, apis: set[str]) -> Parsed:
             rejects.append(
                 {"line": number, "column": problem.column, "reason": problem.reason, "raw": line[:2000]}
             )
-    check_is_log(path, rows_in=len(numbered), not_json=not_json, rejects=rejects)
-    return Parsed(rows=_in_line_order(fast, rows), rejects=rejects, rows_in=len(numbered))
+    rows_in = len(fast) + len(fast.others)  # every line tier 1 took is one exchange
+    check_is_log(path, rows_in=rows_in, not_json=not_json, rejects=rejects)
+    return Parsed(rows=_in_line_order(fast, rows), rejects=rejects, rows_in=rows_in)
 
 
-def _in_line_order(fast: wecom_fast.Rows, rows: wecom_fast.Rows) -> pd.DataFrame:
+def _in_line_order(fast: wecom_fast.Matched, rows: wecom_fast.Rows) -> pd.DataFrame:
     """One frame of both tiers' rows, in the order of their lines (stable within a line)."""
     if not len(rows) and not len(fast):  # as the per-line parser built it: object columns
-        return pd.DataFrame([], columns=fast.columns)
+        return pd.DataFrame([], columns=rows.columns)
     if not len(rows):
-        return pd.DataFrame(fast.data, columns=fast.columns)
+        return fast.frame(rows.columns)
     if not len(fast):
         return pd.DataFrame(rows.data, columns=rows.columns)
-    both = pd.DataFrame({name: fast.data[name] + rows.data[name] for name in fast.columns}, columns=fast.columns)
+    fast.add_to(rows)
+    both = pd.DataFrame(rows.data, columns=rows.columns)
     return both.iloc[np.argsort(both["line"].to_numpy(), kind="stable")].reset_index(drop=True)
 
 

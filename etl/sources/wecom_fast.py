@@ -28,6 +28,7 @@ from typing import Annotated, Any, Literal
 
 import annotated_types
 import numpy as np
+import pandas as pd
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from pydantic.alias_generators import to_camel
 from pydantic.fields import FieldInfo
@@ -138,12 +139,48 @@ BEHAVIOR_PATTERNS = [
 GROUP_NAMES = sorted(BEHAVIOR_PATTERNS[0].groupindex, key=BEHAVIOR_PATTERNS[0].groupindex.get)
 
 
-def match_behavior(numbered: list[tuple[int, str]], rows: Rows) -> list[tuple[int, str]]:
-    """Add the rows of the lines tier 1 accepts to `rows`; the other lines, in order."""
-    found = _find(numbered)
-    if not found:
-        return numbered
-    groups = dict(zip(GROUP_NAMES, zip(*found), strict=True))
+@dataclass
+class Matched:
+    """Tier 1's rows as arrays (a missing reply figure NaN), and the non-blank lines it left."""
+
+    values: dict[str, np.ndarray]
+    others: list[tuple[int, str]]
+
+    def __len__(self) -> int:
+        return len(self.values["line"])
+
+    def frame(self, columns: list[str]) -> pd.DataFrame:
+        """The frame the per-line parser builds from the same rows (same values and dtypes)."""
+        data = {"line": self.values["line"], "staff_id": self.values["userid"], "day": self._dates()}
+        for name in BEHAVIOR_FIELDS:
+            column = self.values[name]
+            if column.dtype.kind == "f" and np.isnan(column).all():  # all None: an object column
+                column = np.full(len(column), None, dtype=object)
+            data[name] = column
+        return pd.DataFrame(data, columns=columns)
+
+    def add_to(self, rows: Rows) -> None:
+        """As Python objects, as the per-line parser's rows are: a null reply figure is None."""
+        rows.data["line"] += self.values["line"].tolist()
+        rows.data["staff_id"] += self.values["userid"].tolist()
+        rows.data["day"] += self._dates().tolist()
+        for name in BEHAVIOR_FIELDS:
+            column = self.values[name].tolist()
+            if self.values[name].dtype.kind == "f":
+                column = [None if value != value else value for value in column]
+            rows.data[name] += column
+
+    def _dates(self) -> np.ndarray:
+        days = (self.values["stat_time"] + 8 * 3600) // 86400
+        unique, codes = np.unique(days, return_inverse=True)
+        dates = np.array([EPOCH + timedelta(days=number) for number in unique.tolist()], dtype=object)
+        return dates[codes] if len(days) else np.array([], dtype=object)
+
+
+def match_behavior(lines: list[str]) -> Matched:
+    """The rows of the lines tier 1 accepts and, numbered from 1, the other non-blank lines."""
+    found = _find(lines)
+    groups = dict(zip(GROUP_NAMES, zip(*found), strict=True)) if found else {n: () for n in GROUP_NAMES}
     values = {name: _column(groups[name], name) for name in (*DAY_FIELDS, "line")}
     values["userid"] = np.array(groups["userid"], dtype=object)
     order = np.argsort(values["line"], kind="stable")  # the camel lines were found second
@@ -152,19 +189,19 @@ def match_behavior(numbered: list[tuple[int, str]], rows: Rows) -> list[tuple[in
     no_chats = values["chat_cnt"] == 0  # reply figures are undefined without chats, never 0
     for name in ("reply_percentage", "avg_reply_time"):
         values[name][no_chats] = np.nan
-    _add_columns(rows, values)
-    if len(values["line"]) == len(numbered):
-        return []
+    if len(values["line"]) == len(lines):
+        return Matched(values, [])
     taken = set(values["line"].tolist())
-    return [pair for pair in numbered if pair[0] not in taken]
+    others = [(n, line) for n, line in enumerate(lines, start=1) if n not in taken and line and not line.isspace()]
+    return Matched(values, others)
 
 
-def _find(numbered: list[tuple[int, str]]) -> list[tuple[str, ...]]:
+def _find(lines: list[str]) -> list[tuple[str, ...]]:
     """The groups of every line a pattern matches. One findall over the numbered lines, not a
     match per line: the calls cost more than the matching. No pattern admits a newline, so a
-    match never spans lines."""
+    match never spans lines; a blank line matches none."""
     found: list[tuple[str, ...]] = []
-    rest = numbered
+    rest = list(enumerate(lines, start=1))
     for pattern in BEHAVIOR_PATTERNS:  # the camel pattern tries the lines the snake one left
         matches = pattern.findall("\n" + "\n".join([f"{line}\t{number}" for number, line in rest]) + "\n")
         found += matches
@@ -195,20 +232,6 @@ def _within_bounds(values: dict[str, np.ndarray]) -> np.ndarray:
 
 def _is_china_midnight(stat_time: np.ndarray) -> np.ndarray:
     return (stat_time <= LAST_STAT_TIME) & ((stat_time + 8 * 3600) % 86400 == 0)
-
-
-def _add_columns(rows: Rows, values: dict[str, np.ndarray]) -> None:
-    """As Python objects, as the per-line parser's rows are: a null reply figure is None."""
-    days = (values["stat_time"] + 8 * 3600) // 86400
-    dates = {number: EPOCH + timedelta(days=number) for number in np.unique(days).tolist()}
-    rows.data["line"] += values["line"].tolist()
-    rows.data["staff_id"] += values["userid"].tolist()
-    rows.data["day"] += [dates[number] for number in days.tolist()]
-    for name in BEHAVIOR_FIELDS:
-        column = values[name].tolist()
-        if values[name].dtype.kind == "f":
-            column = [None if value != value else value for value in column]
-        rows.data[name] += column
 
 
 # --- tier 2: strict twins of the models, validated from the JSON text -----------------------
