@@ -20,7 +20,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from etl.files import SourceError, decode
-from etl.sources import wecom_fast
+from etl.sources import wecom_fast, wecom_strict
 from etl.sources.wecom_models import (  # noqa: F401 - re-exported: the writers and tests use them here
     BEHAVIOR_API,
     BEHAVIOR_FIELDS,
@@ -74,7 +74,7 @@ def parse_exchanges(path: Path, *, apis: set[str]) -> Parsed:
     not_json = 0
     for number, line in fast.others:
         try:
-            found = wecom_fast.strict_rows(line, apis)
+            found = wecom_strict.strict_rows(line, apis)
             if found is not None:
                 rows.extend(number, found)
                 continue
