@@ -212,18 +212,19 @@ rollup_month = Table(
     metadata,
     Column("month", Date, primary_key=True),
     Column("unit_code", CODE, primary_key=True),
-    Column("level", DIM, primary_key=True),
-    Column("parent_code", CODE, primary_key=True),
     Column("department", DIM, primary_key=True),
     Column("kind", DIM, primary_key=True),
     Column("segment", DIM, primary_key=True),
+    Column("level", DIM, primary_key=True),
+    Column("parent_code", CODE, primary_key=True),
     Column("last_day", Date, nullable=False),
     *[
         Column(name, Float if name in _FLOAT_COMPONENTS else BigInteger, nullable=False)
         for name in FLOW_COMPONENTS
     ],
-    Index("ix_rollup_month_parent_month", "parent_code", "month"),
-    Index("ix_rollup_month_level_month", "level", "month"),
+    # Each key is followed by the grain's dimensions, so a read of one grain seeks its rows.
+    Index("ix_rollup_month_parent_month", "parent_code", "month", "department", "kind"),
+    Index("ix_rollup_month_level_month", "level", "month", "department", "kind"),
 )
 
 target = Table(

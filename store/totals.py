@@ -20,8 +20,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pandas as pd
-from sqlalchemy import (BigInteger, Connection, Engine, Float, Select, Table, and_, case, cast, false, func, literal,
-                        or_, select, union_all)
+from sqlalchemy import (BigInteger, Connection, Engine, Float, Select, Table, and_, case, cast, func, literal, select,
+                        union_all)
+
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 
 from store.month_rollups import month_of, next_month
 from store.pages import Scope, lineage, subtree_codes
@@ -29,6 +31,7 @@ from store.read import frame
 from store.schema import org_unit, rollup_day, rollup_month
 
 ALL = "all"
+GRAINS = ["behaviour", "customer", "conversion"]
 Term = dict
 
 
@@ -96,7 +99,9 @@ def _selection(table: Table, units: Units, codes: list[str] | None) -> list:
         return [c.unit_code == units.code]
     if units.how == "children":
         return [c.parent_code == units.code]
-    return [c.level == units.level, c.unit_code.in_(codes or [])]
+    if codes is None:
+        return [c.level == units.level]
+    return [c.level == units.level, c.unit_code.in_(codes)]
 
 
 def _scope_rows(table: Table, scope: Scope) -> list:
@@ -111,34 +116,90 @@ def _sql_type(term: Term):  # noqa: ANN202 - a SQLAlchemy type
     return Float if is_float else BigInteger
 
 
-def _term_sum(table: Table, term: Term, extra: list):  # noqa: ANN202 - a SQL expression
+def _term_sum(table: Table, term: Term):  # noqa: ANN202 - a SQL expression
+    """The term summed over rows already restricted to its grain (a CASE only for filters)."""
     c = table.c
-    conditions = [_grain(table, term["grain"]), *extra]
-    conditions += [c[dimension].in_(list(values)) for dimension, values in term["filters"]]
     value = 1 if term["component"] is None else c[term["component"]]
+    filters = [c[dimension].in_(list(values)) for dimension, values in term["filters"]]
+    summed = func.sum(case((and_(*filters), value), else_=0) if filters else value)
     # Cast: PostgreSQL sums bigints into numeric (Decimal in Python).
-    return cast(func.sum(case((and_(*conditions), value), else_=0)), _sql_type(term))
+    return cast(summed, _sql_type(term))
 
 
-def _as_of(connection: Connection, where: list, grain: str, start: date, end: date) -> date | None:
+# SQLite's planner, without statistics, prefers the primary key's leading day/month alone
+# over an index that matches more columns; name the index each selection is served by.
+_INDEXES = {
+    ("rollup_day", "unit"): "sqlite_autoindex_rollup_day_1",  # (day, unit_code, department, kind, …)
+    ("rollup_day", "children"): "ix_rollup_day_parent_day",
+    ("rollup_day", "level"): "ix_rollup_day_level_day",
+    ("rollup_month", "unit"): "sqlite_autoindex_rollup_month_1",  # (month, unit_code, department, kind, …)
+    ("rollup_month", "children"): "ix_rollup_month_parent_month",
+    ("rollup_month", "level"): "ix_rollup_month_level_month",
+}
+
+
+def _sqlite_from_hint(self, table, text):  # noqa: ANN001, ANN202 - SQLAlchemy's compiler hook
+    return text if text and text.startswith("INDEXED BY ") else None
+
+
+# SQLAlchemy's SQLite compiler renders no table hints (its hook returns None); SQLite's own
+# syntax for one is `FROM table INDEXED BY index`. Only the hints made below start that way.
+SQLiteCompiler.get_from_hint_text = _sqlite_from_hint
+
+
+def _hinted(statement: Select, table: Table, units: Units, codes: list[str] | None) -> Select:
+    """A level read with a short list of codes seeks them on the primary key (day|month, unit)."""
+    how = "unit" if units.how == "level" and codes is not None else units.how
+    return statement.with_hint(table, f"INDEXED BY {_INDEXES[(table.name, how)]}", "sqlite")
+
+
+def _part(table: Table, where: list, keys: list[str], terms: Sequence[Term], grain: str,
+          summed: set[int], units: Units, codes: list[str] | None) -> Select:
+    """One SELECT over the selected rows of one grain: the terms numbered in `summed` are
+    summed, every other is 0. Splitting by grain evaluates each row only for its own terms and
+    lets SQLite seek the primary key on the grain's dimensions."""
+    columns = [(_term_sum(table, t) if n in summed else cast(literal(0), _sql_type(t))).label(f"t{n}")
+               for n, t in enumerate(terms)]
+    groups = [table.c[k] for k in keys]
+    statement = select(*groups, *columns).where(*where, _grain(table, grain)).group_by(*groups)
+    return _hinted(statement, table, units, codes)
+
+
+def _summed(terms: Sequence[Term], grain: str, over_time: str | None = None) -> set[int]:
+    return {n for n, t in enumerate(terms) if t["grain"] == grain and over_time in (None, t["over_time"])}
+
+
+def _union(connection: Connection, parts: list[Select], keys: list[str], terms: Sequence[Term]) -> pd.DataFrame:
+    """The parts added group by group, in one statement."""
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in keys})
+    if len(parts) == 1:
+        return frame(connection, parts[0])
+    both = union_all(*parts).subquery()
+    sums = [cast(func.sum(both.c[f"t{n}"]), _sql_type(t)).label(f"t{n}") for n, t in enumerate(terms)]
+    groups = [both.c[k] for k in keys]
+    return frame(connection, select(*groups, *sums).group_by(*groups))
+
+
+def _as_of(connection: Connection, where: list, grain: str, start: date, end: date, units: Units,
+           codes: list[str] | None) -> date | None:
     """The last day in [start, end] with any selected row of `grain`: probed day by day from
     the end (each probe is an index seek; the first usually answers)."""
     r = rollup_day.c
     for day in reversed(_days(start, end)):
-        found = connection.execute(select(r.day).where(*where, _grain(rollup_day, grain), r.day == day).limit(1)).first()
+        probe = select(r.day).where(*where, _grain(rollup_day, grain), r.day == day).limit(1)
+        found = connection.execute(_hinted(probe, rollup_day, units, codes)).first()
         if found is not None:
             return day
     return None
 
 
-def _grouped(table: Table, where: list, sums: list, keys: list[str]) -> Select:
-    columns = [table.c[k] for k in keys]
-    return select(*columns, *sums).where(*where).group_by(*columns)
-
-
 def _checked_codes(engine: Engine, scope: Scope, units: Units, end: date) -> list[str] | None:
-    lineage(engine, scope=scope, code=units.code, day=end)  # refuse anything outside scope
-    if units.how != "level":
+    """Refuse a unit outside the caller's scope; for a level read, the codes of the subtree at
+    that level — or None under the top of the org, whose subtree is every unit (a list of
+    thousands of codes would only slow every statement down)."""
+    path = lineage(engine, scope=scope, code=units.code, day=end)  # refuse anything outside scope
+    if units.how != "level" or pd.isna(path["parent_code"].iloc[-1]):
         return None
     return subtree_codes(engine, root=units.code, day=end, level=units.level)
 
@@ -164,51 +225,38 @@ def period_totals(engine: Engine, *, scope: Scope, units: Units, start: date, en
 def _per_day(connection: Connection, scope: Scope, units: Units, codes: list[str] | None, start: date,
              end: date, terms: Sequence[Term], dimensions: Sequence[str], prune_grains: bool) -> pd.DataFrame:
     # An explicit list of days, not a range: the primary key leads with day, so each day is a
-    # seek (day, unit) instead of a scan of every unit's rows of the period.
+    # seek (day, unit, grain) instead of a scan of every unit's rows of the period.
     where = [*_selection(rollup_day, units, codes), rollup_day.c.day.in_(_days(start, end)),
              *_scope_rows(rollup_day, scope)]
-    if prune_grains:
-        where.append(or_(*[_grain(rollup_day, g) for g in sorted({t["grain"] for t in terms})]))
-    sums = [_term_sum(rollup_day, t, []).label(f"t{n}") for n, t in enumerate(terms)]
-    out = frame(connection, _grouped(rollup_day, where, sums, ["unit_code", "day", *dimensions]))
+    grains = sorted({t["grain"] for t in terms}) if prune_grains else GRAINS
+    keys = ["unit_code", "day", *dimensions]
+    parts = [_part(rollup_day, where, keys, terms, g, _summed(terms, g), units, codes) for g in grains]
+    out = _union(connection, parts, keys, terms)
     return out.assign(day=pd.to_datetime(out["day"]))
 
 
 def _over_period(connection: Connection, scope: Scope, units: Units, codes: list[str] | None, start: date,
                  end: date, terms: Sequence[Term], dimensions: Sequence[str]) -> pd.DataFrame:
-    """Month rows for the whole months, day rows for the edge days and the as-of days, summed
-    per group in one statement."""
+    """Flows from month rows (whole months) and day rows (edge days), snapshots from the day
+    rows of their grain's as-of day, per grain, added up in one statement. Every grain is
+    read even without terms: units and dimension values are those of any row, as in kpi."""
     plan = plan_period(connection, start, end)
     keys = ["unit_code", *dimensions]
-    day_where = [*_selection(rollup_day, units, codes), *_scope_rows(rollup_day, scope)]
-    as_of = {g: _as_of(connection, day_where, g, start, end)
-             for g in sorted({t["grain"] for t in terms if t["over_time"] == "snapshot"})}
+    r, m = rollup_day, rollup_month
+    day_where = [*_selection(r, units, codes), *_scope_rows(r, scope)]
     parts = []
-    if plan.months:  # even without flows: a unit with rows only in those months is still a unit
-        where = [*_selection(rollup_month, units, codes), rollup_month.c.month.in_(plan.months),
-                 *_scope_rows(rollup_month, scope)]
-        sums = [(_term_sum(rollup_month, t, []) if t["over_time"] == "flow" else cast(literal(0), _sql_type(t)))
-                .label(f"t{n}") for n, t in enumerate(terms)]
-        parts.append(_grouped(rollup_month, where, sums, keys))
-    days = sorted(set(plan.edge_days) | {d for d in as_of.values() if d is not None})
-    if days:
-        r = rollup_day.c
-        sums = []
-        for n, term in enumerate(terms):
-            if term["over_time"] == "flow":
-                when = [r.day.in_(plan.edge_days)] if plan.months else []
-            else:
-                when = [r.day == as_of[term["grain"]]] if as_of[term["grain"]] else [false()]
-            sums.append(_term_sum(rollup_day, term, when).label(f"t{n}"))
-        parts.append(_grouped(rollup_day, [*day_where, r.day.in_(days)], sums, keys))
-    if not parts:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in keys})
-    if len(parts) == 1:
-        return frame(connection, parts[0])
-    both = union_all(*parts).subquery()
-    sums = [cast(func.sum(both.c[f"t{n}"]), _sql_type(t)).label(f"t{n}") for n, t in enumerate(terms)]
-    groups = [both.c[k] for k in keys]
-    return frame(connection, select(*groups, *sums).group_by(*groups))
+    for grain in GRAINS:
+        flows = _summed(terms, grain, "flow")
+        if plan.months:
+            where = [*_selection(m, units, codes), m.c.month.in_(plan.months), *_scope_rows(m, scope)]
+            parts.append(_part(m, where, keys, terms, grain, flows, units, codes))
+        if plan.edge_days:
+            parts.append(_part(r, [*day_where, r.c.day.in_(plan.edge_days)], keys, terms, grain, flows, units, codes))
+        snapshots = _summed(terms, grain, "snapshot")
+        as_of = _as_of(connection, day_where, grain, start, end, units, codes) if snapshots else None
+        if as_of is not None:
+            parts.append(_part(r, [*day_where, r.c.day == as_of], keys, terms, grain, snapshots, units, codes))
+    return _union(connection, parts, keys, terms)
 
 
 def unit_names(engine: Engine, *, codes: Sequence[str], day: date) -> pd.DataFrame:

@@ -58,12 +58,13 @@ def upgrade() -> None:
     sa.Column('deposit_amount', sa.Float(), nullable=False),
     sa.Column('wealth_cnt', sa.BigInteger(), nullable=False),
     sa.Column('wealth_amount', sa.Float(), nullable=False),
-    sa.PrimaryKeyConstraint('month', 'unit_code', 'level', 'parent_code', 'department', 'kind', 'segment',
+    sa.PrimaryKeyConstraint('month', 'unit_code', 'department', 'kind', 'segment', 'level', 'parent_code',
                             name=op.f('pk_rollup_month'))
     )
     with op.batch_alter_table('rollup_month', schema=None) as batch_op:
-        batch_op.create_index('ix_rollup_month_parent_month', ['parent_code', 'month'], unique=False)
-        batch_op.create_index('ix_rollup_month_level_month', ['level', 'month'], unique=False)
+        batch_op.create_index('ix_rollup_month_parent_month', ['parent_code', 'month', 'department', 'kind'],
+                              unique=False)
+        batch_op.create_index('ix_rollup_month_level_month', ['level', 'month', 'department', 'kind'], unique=False)
     _backfill()
 
 
