@@ -174,8 +174,8 @@ def write_contacts(engine: Engine, run_id: int, path: Path, history: Histories) 
         write.add_rejects(connection, run_id, str(path), validated.rejects)
         # Only what differs from the stored relations changes rollups: live snapshots from
         # `since` on, first-chat flows on their own days.
-        since, chat_days = write.contact_changes(connection, rows) if len(rows) else (None, set())
-        loaded = write.upsert_rows(connection, fact_contact, rows.assign(load_id=run_id), keys=["customer_key", "staff_id"])
+        since, chat_days = write.upsert_contacts(connection, rows.assign(load_id=run_id)) if len(rows) else (None, set())
+        loaded = len(rows)
         floor = min((d for d in [since, *chat_days] if d is not None), default=None)
         days = read.fact_days(connection, since=floor) if floor is not None else []
     touched = {d for d in days if (since is not None and d >= since) or d in chat_days}

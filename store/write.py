@@ -97,6 +97,55 @@ def loaded_checksum(engine: Engine, *, source: str, name: str, checksum: str) ->
     return found is not None
 
 
+def upsert_contacts(connection: Connection, rows: pd.DataFrame) -> tuple[date | None, set[date]]:
+    """Upsert relations keyed by (customer_key, staff_id); return what that changed for the
+    rollups (see `contact_changes`). On SQLite temporary triggers record each changed row's
+    old and new dates during the upsert itself: looking the old rows up first cost as much
+    as the upsert (a daily file holds ~150K relations of a large bank)."""
+    keys = ["customer_key", "staff_id"]
+    if connection.dialect.name != "sqlite":
+        changes = contact_changes(connection, rows)
+        upsert_rows(connection, fact_contact, rows, keys=keys)
+        return changes
+    for statement in _CHANGE_CAPTURE:
+        connection.exec_driver_sql(statement)
+    try:
+        upsert_rows(connection, fact_contact, rows, keys=keys)
+        since = connection.exec_driver_sql("SELECT min(since) FROM temp.contact_change").scalar()
+        chats = connection.exec_driver_sql(
+            "SELECT chat_old FROM temp.contact_change WHERE chat_old IS NOT NULL "
+            "UNION SELECT chat_new FROM temp.contact_change WHERE chat_new IS NOT NULL").scalars().all()
+    finally:
+        for statement in _CHANGE_CAPTURE_END:
+            connection.exec_driver_sql(statement)
+    return (date.fromisoformat(since) if since else None), {date.fromisoformat(d) for d in chats}
+
+
+# Fixed DDL (no values): what a changed relation means for the rollups, as in _relation_change.
+# Dates are ISO text on SQLite, so min() orders them.
+_CHANGE_CAPTURE = [
+    "CREATE TEMP TABLE IF NOT EXISTS contact_change (since TEXT, chat_old TEXT, chat_new TEXT)",
+    "DELETE FROM temp.contact_change",
+    "CREATE TEMP TRIGGER contact_added AFTER INSERT ON main.fact_contact BEGIN "
+    "INSERT INTO contact_change VALUES (NEW.added_on, NULL, NEW.first_chat_on); END",
+    "CREATE TEMP TRIGGER contact_changed AFTER UPDATE ON main.fact_contact "
+    "WHEN OLD.added_on IS NOT NEW.added_on OR OLD.segment IS NOT NEW.segment OR OLD.kind IS NOT NEW.kind "
+    "OR OLD.removed_on IS NOT NEW.removed_on OR OLD.first_chat_on IS NOT NEW.first_chat_on BEGIN "
+    "INSERT INTO contact_change VALUES ("
+    "CASE WHEN OLD.added_on IS NOT NEW.added_on OR OLD.segment IS NOT NEW.segment OR OLD.kind IS NOT NEW.kind "
+    "THEN min(OLD.added_on, NEW.added_on) "
+    "WHEN OLD.removed_on IS NOT NEW.removed_on "
+    "THEN min(coalesce(OLD.removed_on, NEW.removed_on), coalesce(NEW.removed_on, OLD.removed_on)) END, "
+    "CASE WHEN OLD.first_chat_on IS NOT NEW.first_chat_on THEN OLD.first_chat_on END, "
+    "CASE WHEN OLD.first_chat_on IS NOT NEW.first_chat_on THEN NEW.first_chat_on END); END",
+]
+_CHANGE_CAPTURE_END = [
+    "DROP TRIGGER IF EXISTS temp.contact_added",
+    "DROP TRIGGER IF EXISTS temp.contact_changed",
+    "DELETE FROM temp.contact_change",
+]
+
+
 def contact_changes(connection: Connection, rows: pd.DataFrame) -> tuple[date | None, set[date]]:
     """What upserting these relations changes in the rollups, against what is stored now:
     (the first day from which live snapshots change, or None; single days whose first-chat
