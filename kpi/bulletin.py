@@ -94,11 +94,14 @@ def _owner(segment: str, kind: str) -> str:
 
 def _batch_key(kpi: str, department: str, kind: str, segment: str, cells: pd.DataFrame) -> tuple | None:
     """(units, dimensions filtered) of a shape's computation; None if not attributable.
-    Department filters only a conversion measure (as it always did: None for the others)."""
+    Department filters only a conversion measure (behaviour and mixed ones are never split by it)."""
     grain = measure_grain(kpi)
     if _unattributable(grain, department=department, kind=kind, segment=segment):
         return None
-    fixed = {"department": department if grain == "conversion" else ALL, "kind": kind, "segment": segment}
+    # A customer measure does not split by department (the grain has none), so grouping it by
+    # department repeats its value for each: it can share the conversion measures' computation.
+    fixed = {"department": department if grain in ("conversion", "customer") else ALL, "kind": kind,
+             "segment": segment}
     dims = tuple(d for d, v in fixed.items() if v != ALL)
     return frozenset(cells["unit_code"]), dims
 
