@@ -11,6 +11,7 @@ from datetime import date
 import pandas as pd
 from sqlalchemy import Boolean, Connection, Engine, Float, Integer, Numeric, case, func, or_, select
 
+from store import bulk
 from store.schema import (
     etl_reject,
     etl_run,
@@ -57,7 +58,7 @@ def staff_history(connection: Connection) -> pd.DataFrame:
 
 def staff_day_facts(connection: Connection, *, start: date, end: date) -> pd.DataFrame:
     columns = [c for c in fact_staff_day.c if c.name != "load_id"]
-    return frame(connection, select(*columns).where(fact_staff_day.c.day.between(start, end)))
+    return bulk.fetch_frame(connection, select(*columns).where(fact_staff_day.c.day.between(start, end)))
 
 
 def contact_live_before(connection: Connection, *, day: date) -> pd.DataFrame:
@@ -81,7 +82,7 @@ def contact_events(connection: Connection, *, start: date, end: date, event: str
         .where(column.between(start, end))
         .group_by(c.staff_id, c.kind, c.segment, column)
     )
-    return frame(connection, statement)
+    return bulk.fetch_frame(connection, statement)
 
 
 def conversion_facts(connection: Connection, *, start: date, end: date) -> pd.DataFrame:
@@ -89,7 +90,7 @@ def conversion_facts(connection: Connection, *, start: date, end: date) -> pd.Da
     statement = select(
         c.day, c.staff_id, c.department, c.kind, c.segment, c.product, c["count"], c.amount
     ).where(c.day.between(start, end))
-    out = frame(connection, statement)
+    out = bulk.fetch_frame(connection, statement)
     out["amount"] = out["amount"].astype(float)
     return out
 
