@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import ColumnElement, Connection, Date, and_, cast, delete, func, insert, or_, select
+from sqlalchemy import ColumnElement, Connection, Date, Float, and_, cast, delete, func, insert, or_, select
 
+from store.sums import stable_sum
 from store.schema import FLOW_COMPONENTS, rollup_day, rollup_month
 
 NO_PARENT = ""  # parent_code is part of the key, so the head office's NULL is stored as ""
@@ -37,11 +38,30 @@ def _month_expression(connection: Connection) -> ColumnElement:
     return cast(func.date_trunc("month", rollup_day.c.day), Date)
 
 
+def _stale_months(connection: Connection) -> list[date]:
+    """Months whose newest day in rollup_day has no month row ending on it: a load killed
+    between writing days and summing their month leaves those, and its rerun may rebuild other
+    days only. One seek per month and, where the month is current, one row found."""
+    r, m = rollup_day.c, rollup_month.c
+    first = connection.execute(select(func.min(r.day))).scalar()
+    last = connection.execute(select(func.max(r.day))).scalar()
+    stale, month = [], month_of(first) if first else None
+    while month is not None and month <= last:
+        newest = connection.execute(select(func.max(r.day)).where(r.day >= month, r.day < next_month(month))).scalar()
+        if newest is not None:
+            found = connection.execute(select(m.month).where(m.month == month, m.last_day == newest).limit(1)).first()
+            if found is None:
+                stale.append(month)
+        month = next_month(month)
+    return stale
+
+
 def rebuild_month_rollups(connection: Connection, months: Iterable[date]) -> int:
-    """Replace the rows of `months` (first days) by the sums of their days in rollup_day.
+    """Replace the rows of `months` (first days), and of any stale month, by the sums of their
+    days in rollup_day.
 
     The caller owns the transaction. Returns the number of month rows written."""
-    months = sorted({month_of(m) for m in months})
+    months = sorted({month_of(m) for m in months} | set(_stale_months(connection)))
     if not months:
         return 0
     connection.execute(delete(rollup_month).where(rollup_month.c.month.in_(months)))
@@ -51,7 +71,8 @@ def rebuild_month_rollups(connection: Connection, months: Iterable[date]) -> int
     keys = [month, r.unit_code, r.level, parent, r.department, r.kind, r.segment]
     # Ranges on day (not the month expression) so the primary key's leading day column is used.
     in_months = or_(*[and_(r.day >= m, r.day < next_month(m)) for m in months])
-    statement = select(*keys, func.max(r.day), *[func.sum(r[name]) for name in FLOW_COMPONENTS])
+    sums = [stable_sum(r[name], is_float=isinstance(r[name].type, Float)) for name in FLOW_COMPONENTS]
+    statement = select(*keys, func.max(r.day), *sums)
     statement = statement.where(in_months).group_by(*keys)
     columns = ["month", "unit_code", "level", "parent_code", "department", "kind", "segment", "last_day",
                *FLOW_COMPONENTS]

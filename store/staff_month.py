@@ -16,6 +16,7 @@ import pandas as pd
 from sqlalchemy import (Connection, Date, Engine, Float, Select, and_, case, cast, delete, func, insert, literal, null,
                         or_, select, union_all)
 
+from store.sums import stable_sum
 from store.schema import (STAFF_DAYS, STAFF_FLOWS, STAFF_SALES, STAFF_WEIGHTS, fact_conversion, fact_staff_day,
                           staff, staff_live, staff_month)
 
@@ -75,12 +76,17 @@ def sales_rows(start: date, end: date, where: Sequence = ()) -> Select:
             .select_from(placed(fact_conversion)).where(c.day.between(start, end), *where))
 
 
+def _sum(column, name: str):  # noqa: ANN001, ANN202 - SQL expressions
+    """The column summed; floats rounded so SQLite and PostgreSQL store the same value."""
+    return stable_sum(column, is_float=isinstance(staff_month.c[name].type, Float)).label(name)
+
+
 def summed(rows: Select, keys: Sequence[str]) -> Select:
     """`rows` (behaviour_rows/sales_rows shaped) summed per `keys`: NULL flows count as 0, as
     kpi.staff fills them; last_day is the latest."""
     part = rows.subquery()
     return (select(*[part.c[k] for k in keys], func.max(part.c.last_day).label("last_day"),
-                   *[func.coalesce(func.sum(part.c[n]), 0).label(n) for n in SUMMED])
+                   *[_sum(part.c[n], n) for n in SUMMED])
             .group_by(*[part.c[k] for k in keys]))
 
 
@@ -91,7 +97,7 @@ def _month_rows(first: date, last: date) -> list[Select]:
     by_department = sales_rows(first, last).add_columns(c.department)
     part = by_department.subquery()
     departments = (select(month, part.c.department, part.c.outlet_code, part.c.staff_id, func.max(part.c.last_day),
-                          *[func.coalesce(func.sum(part.c[n]), 0).label(n) for n in SUMMED])
+                          *[_sum(part.c[n], n) for n in SUMMED])
                    .group_by(part.c.department, part.c.outlet_code, part.c.staff_id))
     whole = summed(everything, ["outlet_code", "staff_id"]).subquery()
     return [select(month, literal(ALL), whole.c.outlet_code, whole.c.staff_id, whole.c.last_day,
