@@ -120,10 +120,14 @@ def roll_up(staff_components: pd.DataFrame, roster: pd.DataFrame, chains: pd.Dat
     levels = [_level_rows(chain, outlets, group_outlet, group_dims, dict(zip(components, sums)), labels)
               for _, chain in chains.groupby("level", sort=False)]
     columns = ["unit_code", "level", "parent_code", *DIMENSIONS, *components]
-    out = pd.concat([pd.DataFrame(columns=columns), *levels], ignore_index=True) if levels else pd.DataFrame(columns=columns)
-    for name in components:  # counts back to integers (sums of counts are exact in float64)
+    if not levels:
+        return pd.DataFrame({c: pd.Series(dtype=object if c in columns[:6] else float) for c in columns})
+    out = pd.concat(levels, ignore_index=True)[columns]
+    for name in components:  # sums are float64; counts back to integers (exact far beyond any bank)
         if not pd.api.types.is_float_dtype(staff_components[name]):
-            out[name] = np.rint(out[name].astype(float)).astype(np.int64)
+            out[name] = np.rint(out[name].to_numpy(dtype=float)).astype(np.int64)
+        else:
+            out[name] = out[name].astype(float)
     return out.sort_values(["unit_code", *DIMENSIONS], kind="stable").reset_index(drop=True)
 
 
