@@ -47,20 +47,29 @@ def run_child(command: list[str], *, timeout: float | None, log: Path) -> ChildR
     with log.open("wb") as out:
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-        status, usage, timed_out = _reap(process, timeout)
+        status, usage, timed_out, high_water_kb = _reap(process, timeout)
         seconds = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
     exit_code = None if timed_out else process.returncode
-    return ChildRun(seconds, usage.ru_maxrss / 1024, exit_code, timed_out, log, _tail(log))
+    return ChildRun(seconds, (high_water_kb or usage.ru_maxrss) / 1024, exit_code, timed_out, log, _tail(log))
 
 
-def _reap(process: subprocess.Popen, timeout: float | None) -> tuple[int, object, bool]:
+def _reap(process: subprocess.Popen, timeout: float | None) -> tuple[int, object, bool, int]:
+    """Wait for the child; also its peak resident set (kB) read from /proc while it runs.
+
+    Why not wait4's ru_maxrss alone: Python starts children with vfork, and Linux then keeps
+    the *parent's* high-water mark in the child's ru_maxrss, so a loader started after the
+    harness held the naive approach's gigabytes reported those gigabytes as its own. VmHWM of
+    the child's /proc status is the exec'd program's own high-water mark (monotonic, so a
+    reading taken every 50 ms misses at most a peak of its last 50 ms)."""
     deadline = None if timeout is None else time.monotonic() + timeout
     timed_out = False
+    high_water_kb = 0
     while True:
+        high_water_kb = max(high_water_kb, _vm_hwm_kb(process.pid))
         pid, status, usage = os.wait4(process.pid, os.WNOHANG)
         if pid:
-            return status, usage, timed_out
+            return status, usage, timed_out, high_water_kb
         now = time.monotonic()
         if deadline is not None and now > deadline:
             if not timed_out:  # ask politely first, then stop it
@@ -70,6 +79,14 @@ def _reap(process: subprocess.Popen, timeout: float | None) -> tuple[int, object
                 process.kill()
                 deadline = None
         time.sleep(0.05)
+
+
+def _vm_hwm_kb(pid: int) -> int:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:  # not Linux, or the child is gone
+        return 0
+    return next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
 
 
 def _tail(log: Path, lines: int = 12) -> str:
