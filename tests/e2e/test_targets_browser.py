@@ -53,6 +53,7 @@ def edit_grid(tab, grid, *, row: int, right: int, value: str | None) -> None:  #
     wait_idle(tab)
     box = grid.bounding_box()
     tab.mouse.click(box["x"] + 30, box["y"] + 35 * (row + 1) + 17)
+    tab.wait_for_timeout(300)  # the grid takes focus and selects the cell before keys reach it
     for _ in range(right):
         tab.keyboard.press("ArrowRight")
     if value is None:
@@ -63,6 +64,9 @@ def edit_grid(tab, grid, *, row: int, right: int, value: str | None) -> None:  #
         editor.wait_for()
         editor.fill(value)
         editor.press("Enter")
+    # The editor sends its change after a short debounce: idle must be checked after the rerun it
+    # starts has begun, or the next edit lands mid-rerun and is lost (seen: a lock without its value).
+    tab.wait_for_timeout(700)
     wait_idle(tab)
 
 
@@ -97,7 +101,7 @@ def test_hr_imports_allocates_reconciles_and_approves(browser, served_writable_d
     panel.get_by_text(f"to {len(outlets)} units").wait_for()  # the editor now lists the outlets
     grid = panel.locator('[data-testid="stDataFrame"]').first
     grid.wait_for()
-    tab.wait_for_timeout(1000)
+    tab.wait_for_timeout(3000)  # the editor's canvas is drawn after its element exists (a lost first edit was seen)
     edit_grid(tab, grid, row=0, right=4, value=None)     # Lock
     edit_grid(tab, grid, row=0, right=5, value="100")    # Locked value
     edit_grid(tab, grid, row=1, right=6, value="10")     # Cap
