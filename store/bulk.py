@@ -15,7 +15,6 @@ Both run inside the caller's transaction, so a file's rows still land together o
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -69,12 +68,7 @@ def _driver_values(series: pd.Series, column: Column, *, iso_dates: bool) -> lis
     missing = series.isna().to_numpy()
     kind = column.type
     if isinstance(kind, Date):
-        # A day column holds few distinct days: convert those, then spread them by code.
-        codes, days = pd.factorize(series)
-        converted = [pd.Timestamp(d).date() for d in days]
-        if iso_dates:
-            converted = [d.isoformat() for d in converted]
-        return np.array(converted + [None], dtype=object)[codes].tolist()
+        return _by_distinct_day(series, iso=iso_dates).tolist()
     if isinstance(kind, Boolean):
         out = series.fillna(False).to_numpy(dtype=bool).tolist()
     elif isinstance(kind, Integer):
@@ -88,6 +82,15 @@ def _driver_values(series: pd.Series, column: Column, *, iso_dates: bool) -> lis
         for index in missing.nonzero()[0].tolist():
             out[index] = None
     return out
+
+
+def _by_distinct_day(series: pd.Series, *, iso: bool) -> np.ndarray:
+    """Days (date, Timestamp or ISO text) as dates or ISO text, None where missing: a day
+    column holds few distinct days, so those are converted and spread by their codes."""
+    codes, days = pd.factorize(series)
+    converted = [pd.Timestamp(d).date() for d in days]
+    values = [d.isoformat() for d in converted] if iso else converted
+    return np.array(values + [None], dtype=object)[codes]
 
 
 def _executemany(connection: Connection, sql: str, rows: list[tuple]) -> None:
@@ -140,9 +143,7 @@ def fetch_frame(connection: Connection, statement: Select) -> pd.DataFrame:
     for column in statement.selected_columns:
         kind = column.type
         if isinstance(kind, Date) and column.key in out:
-            codes, days = pd.factorize(out[column.key])
-            converted = [None if d is None else (d if isinstance(d, date) else date.fromisoformat(d)) for d in days]
-            out[column.key] = np.array(converted + [None], dtype=object)[codes]
+            out[column.key] = _by_distinct_day(out[column.key], iso=False)
         elif rows == [] and isinstance(kind, (Integer, Float, Numeric)):
             out[column.key] = out[column.key].astype("int64" if isinstance(kind, Integer) else "float64")
     return out
