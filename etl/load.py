@@ -100,7 +100,7 @@ def load_paths(engine: Engine, paths: list[Path], *, force: bool = False, progre
         touched.update(days)
     bar.close()
     summary.rollup_days = len(touched)
-    summary.rollup_rows = rollups.rebuild(engine, touched, progress=progress)
+    summary.rollup_rows = rollups.rebuild(engine, touched, progress=progress, histories=(history.org, history.staff))
     with engine.begin() as connection:
         pending = read.runs_awaiting_rollup(connection)
         write.set_run_status(connection, [int(i) for i in pending["id"]], "ok")

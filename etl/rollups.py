@@ -35,14 +35,19 @@ def windows(days: Iterable[date]) -> Iterator[list[date]]:
         yield run
 
 
-def rebuild(engine: Engine, days: Iterable[date], *, progress: bool = False) -> int:
-    """Rebuild the rollups of `days`; return the number of rollup rows written."""
+def rebuild(engine: Engine, days: Iterable[date], *, progress: bool = False,
+            histories: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> int:
+    """Rebuild the rollups of `days`; return the number of rollup rows written.
+
+    `histories` is the (org, staff) history the loader already holds, if it does: a national
+    roster is a million versions, and reading it again cost seconds of a day's load."""
     days = sorted(set(days))
     if not days:
         return 0
-    with engine.connect() as connection:
-        org = read.org_history(connection)
-        staff = read.staff_history(connection)
+    if histories is None:
+        with engine.connect() as connection:
+            histories = read.org_history(connection), read.staff_history(connection)
+    org, staff = histories
     written = 0
     chains = ChainCache(org)
     bar = tqdm(total=len(days), desc="rollups", unit="day", disable=not progress)

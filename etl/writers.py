@@ -4,7 +4,7 @@ Dimensions (org, roster) are full-history deliveries: the table is replaced in o
 transaction. Facts land one day per transaction. What a fact source replaces:
 - WeCom behaviour and group statistics: the row of that staff member and day (a later
   exchange wins; early pulls return zeros and are corrected by later ones);
-- contacts: the relation (a delta keyed by customer and staff);
+- contacts: the relation (a delta keyed by the add: day added, staff and customer);
 - conversions, tasks, interceptions: everything of that source on the days the file holds.
 """
 
@@ -27,7 +27,7 @@ from etl.validate import Validated
 from store import read, write
 from store.engine import Engine, Table
 from store.targets import import_targets
-from store.schema import fact_contact, fact_conversion, fact_staff_day, org_unit, staff
+from store.schema import CONTACT_KEY, fact_conversion, fact_staff_day, org_unit, staff
 
 VERSION_KEYS = {"org_units": ["code", "valid_from"], "staff_roster": ["staff_id", "valid_from"]}
 
@@ -169,7 +169,9 @@ def write_contacts(engine: Engine, run_id: int, path: Path, history: Histories) 
     parsed = parse_extract(path, "contacts")
     validated = Validated(parsed.rows, parsed.rejects)
     conform.known_staff_on_day(validated, history.staff, day_column="added_on")
-    rows = validated.rows.sort_values("line").drop_duplicates(["customer_key", "staff_id"], keep="last")
+    # One row per add (CONTACT_KEY); the last line of a repeated add wins. In key order, so the
+    # upsert walks the clustered table forwards.
+    rows = validated.rows.sort_values("line").drop_duplicates(CONTACT_KEY, keep="last").sort_values(CONTACT_KEY)
     with engine.begin() as connection:
         write.add_rejects(connection, run_id, str(path), validated.rejects)
         # Only what differs from the stored relations changes rollups: live snapshots from

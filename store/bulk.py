@@ -93,6 +93,10 @@ def _by_distinct_day(series: pd.Series, *, iso: bool) -> np.ndarray:
     return np.array(values + [None], dtype=object)[codes]
 
 
+def _flag(value: object) -> bool:
+    return bool(value)
+
+
 def _executemany(connection: Connection, sql: str, rows: list[tuple]) -> None:
     for start in range(0, len(rows), BATCH):
         connection.exec_driver_sql(sql, rows[start : start + BATCH])
@@ -144,6 +148,9 @@ def fetch_frame(connection: Connection, statement: Select) -> pd.DataFrame:
         kind = column.type
         if isinstance(kind, Date) and column.key in out:
             out[column.key] = _by_distinct_day(out[column.key], iso=False)
+        elif isinstance(kind, Boolean) and rows:  # SQLite hands back 0/1
+            flags = out[column.key]
+            out[column.key] = flags.astype(bool) if flags.notna().all() else flags.map(_flag, na_action="ignore")
         elif rows == [] and isinstance(kind, (Integer, Float, Numeric)):
             out[column.key] = out[column.key].astype("int64" if isinstance(kind, Integer) else "float64")
     return out

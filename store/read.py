@@ -48,12 +48,13 @@ def _empty_dtype(column_type: object) -> str:
 
 def org_history(connection: Connection) -> pd.DataFrame:
     columns = [c for c in org_unit.c if c.name != "id"]
-    return frame(connection, select(*columns).order_by(org_unit.c.code, org_unit.c.valid_from))
+    return bulk.fetch_frame(connection, select(*columns).order_by(org_unit.c.code, org_unit.c.valid_from))
 
 
 def staff_history(connection: Connection) -> pd.DataFrame:
+    """Every roster version (a national bank's is a million rows: read from the cursor)."""
     columns = [c for c in staff.c if c.name != "id"]
-    return frame(connection, select(*columns).order_by(staff.c.staff_id, staff.c.valid_from))
+    return bulk.fetch_frame(connection, select(*columns).order_by(staff.c.staff_id, staff.c.valid_from))
 
 
 def staff_day_facts(connection: Connection, *, start: date, end: date) -> pd.DataFrame:

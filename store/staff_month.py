@@ -16,6 +16,7 @@ import pandas as pd
 from sqlalchemy import (Connection, Date, Engine, Float, Select, and_, case, cast, delete, func, insert, literal, null,
                         or_, select, union_all)
 
+from store import bulk
 from store.sums import stable_sum
 from store.schema import (STAFF_DAYS, STAFF_FLOWS, STAFF_SALES, STAFF_WEIGHTS, fact_conversion, fact_staff_day,
                           staff, staff_live, staff_month)
@@ -147,8 +148,8 @@ def record_live(connection: Connection, day: date, live: pd.Series, *, last: boo
     counts = counts[counts > 0]
     if counts.empty:
         return
-    rows = [{"day": day, "staff_id": s, "kind": k, "live": int(n)} for (s, k), n in counts.items()]
-    connection.execute(insert(staff_live), rows)
+    rows = counts.astype("int64").rename("live").reset_index().assign(day=day)
+    bulk.insert_frame(connection, staff_live, rows)  # a national day keeps 400K staff: no dicts
 
 
 def has_live(connection: Connection, day: date) -> bool:

@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, Table, and_, delete, insert, or_, select, update
 
 from store import bulk
-from store.schema import etl_reject, etl_run, fact_contact
+from store.schema import CONTACT_KEY, etl_reject, etl_run, fact_contact
 
 
 def now() -> datetime:
@@ -98,11 +98,12 @@ def loaded_checksum(engine: Engine, *, source: str, name: str, checksum: str) ->
 
 
 def upsert_contacts(connection: Connection, rows: pd.DataFrame) -> tuple[date | None, set[date]]:
-    """Upsert relations keyed by (customer_key, staff_id); return what that changed for the
-    rollups (see `contact_changes`). On SQLite temporary triggers record each changed row's
-    old and new dates during the upsert itself: looking the old rows up first cost as much
-    as the upsert (a daily file holds ~150K relations of a large bank)."""
-    keys = ["customer_key", "staff_id"]
+    """Upsert relations keyed by (added_on, staff_id, customer_key) — one add of a customer
+    by a staff member; return what that changed for the rollups (see `contact_changes`). On
+    SQLite temporary triggers record each changed row's old and new dates during the upsert
+    itself: looking the old rows up first cost as much as the upsert (a daily file holds
+    ~150K relations of a large bank)."""
+    keys = CONTACT_KEY
     if connection.dialect.name != "sqlite":
         changes = contact_changes(connection, rows)
         upsert_rows(connection, fact_contact, rows, keys=keys)
@@ -129,11 +130,10 @@ _CHANGE_CAPTURE = [
     "CREATE TEMP TRIGGER contact_added AFTER INSERT ON main.fact_contact BEGIN "
     "INSERT INTO contact_change VALUES (NEW.added_on, NULL, NEW.first_chat_on); END",
     "CREATE TEMP TRIGGER contact_changed AFTER UPDATE ON main.fact_contact "
-    "WHEN OLD.added_on IS NOT NEW.added_on OR OLD.segment IS NOT NEW.segment OR OLD.kind IS NOT NEW.kind "
+    "WHEN OLD.segment IS NOT NEW.segment OR OLD.kind IS NOT NEW.kind "
     "OR OLD.removed_on IS NOT NEW.removed_on OR OLD.first_chat_on IS NOT NEW.first_chat_on BEGIN "
     "INSERT INTO contact_change VALUES ("
-    "CASE WHEN OLD.added_on IS NOT NEW.added_on OR OLD.segment IS NOT NEW.segment OR OLD.kind IS NOT NEW.kind "
-    "THEN min(OLD.added_on, NEW.added_on) "
+    "CASE WHEN OLD.segment IS NOT NEW.segment OR OLD.kind IS NOT NEW.kind THEN NEW.added_on "
     "WHEN OLD.removed_on IS NOT NEW.removed_on "
     "THEN min(coalesce(OLD.removed_on, NEW.removed_on), coalesce(NEW.removed_on, OLD.removed_on)) END, "
     "CASE WHEN OLD.first_chat_on IS NOT NEW.first_chat_on THEN OLD.first_chat_on END, "
@@ -154,12 +154,11 @@ def contact_changes(connection: Connection, rows: pd.DataFrame) -> tuple[date | 
     Why not "every day from the earliest date in the file": a daily delivery re-sends old
     relations whose first chat or removal happened today, and their added_on would have
     rebuilt the whole history's rollups for one day's file."""
-    keys = ["customer_key", "staff_id"]
-    fields = ["added_on", "removed_on", "first_chat_on", "segment", "kind"]
-    staged = bulk.stage(connection, fact_contact, rows[keys + fields])
+    fields = ["removed_on", "first_chat_on", "segment", "kind"]
+    staged = bulk.stage(connection, fact_contact, rows[CONTACT_KEY + fields])
     s, f = staged.c, fact_contact.c
-    known = select(*[s[c] for c in keys + fields], *[f[c].label(f"old_{c}") for c in fields]).select_from(
-        staged.outerjoin(fact_contact, and_(f.customer_key == s.customer_key, f.staff_id == s.staff_id))
+    known = select(*[s[c] for c in CONTACT_KEY + fields], *[f[c].label(f"old_{c}") for c in fields]).select_from(
+        staged.outerjoin(fact_contact, and_(*[f[c] == s[c] for c in CONTACT_KEY]))
     ).where(or_(f.staff_id.is_(None), *[~s[c].is_not_distinct_from(f[c]) for c in fields]))
     changed = connection.execute(known).all()
     staged.drop(connection)
@@ -175,12 +174,12 @@ def contact_changes(connection: Connection, rows: pd.DataFrame) -> tuple[date | 
 def _relation_change(row) -> tuple[date | None, set[date]]:  # noqa: ANN001 - a row mapping
     """One changed relation: from when its live days differ, and its first-chat days."""
     chats = {d for d in (row["first_chat_on"], row["old_first_chat_on"]) if d is not None}
-    if row["old_added_on"] is None:  # new: live from its first day
+    if row["old_segment"] is None:  # new (segment is NOT NULL when stored): live from its add
         return row["added_on"], chats
     if row["first_chat_on"] == row["old_first_chat_on"]:
         chats = set()
-    if (row["added_on"], row["segment"], row["kind"]) != (row["old_added_on"], row["old_segment"], row["old_kind"]):
-        return min(row["added_on"], row["old_added_on"]), chats
+    if (row["segment"], row["kind"]) != (row["old_segment"], row["old_kind"]):
+        return row["added_on"], chats
     if row["removed_on"] != row["old_removed_on"]:
         return min(d for d in (row["removed_on"], row["old_removed_on"]) if d is not None), chats
     return None, chats

@@ -66,11 +66,19 @@ def test_a_new_relation_and_a_moved_chat(stored) -> None:  # noqa: ANN001
     assert changes(stored, rows) == (D("2026-10-30"), {D("2026-10-30"), D("2026-09-03"), D("2026-09-05")})
 
 
-def test_a_corrected_segment_or_added_day_changes_the_whole_relation(stored) -> None:  # noqa: ANN001
+def test_a_corrected_segment_changes_the_whole_relation(stored) -> None:  # noqa: ANN001
     segment = ("k1", "S1", "2026-09-01", None, None, "wealth", "stock")
     assert changes(stored, [segment]) == (D("2026-09-01"), set())
-    earlier = ("k3", "S2", "2026-08-01", None, None, "wealth", "incremental")
-    assert changes(stored, [earlier]) == (D("2026-08-01"), set())
+
+
+def test_another_added_day_is_another_add_of_the_customer(stored) -> None:  # noqa: ANN001
+    """The customer deleted the staff member and added them again: a second relation, live
+    from its own day; the first keeps its history (its removal comes as its own row)."""
+    readded = ("k3", "S2", "2026-10-20", None, None, "wealth", "incremental")
+    assert changes(stored, [readded]) == (D("2026-10-20"), set())
+    with stored.connect() as connection:
+        adds = connection.execute(fact_contact.select().where(fact_contact.c.customer_key == "k3")).all()
+    assert sorted(r.added_on for r in adds) == [D("2026-08-15"), D("2026-10-20")]
 
 
 def test_the_upsert_keeps_one_row_per_relation(stored) -> None:  # noqa: ANN001
