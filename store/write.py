@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timezone
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, Table, and_, delete, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Table, and_, delete, func, insert, or_, select, update
 
 from store import bulk
 from store.schema import CONTACT_KEY, etl_reject, etl_run, fact_contact
@@ -99,51 +99,10 @@ def loaded_checksum(engine: Engine, *, source: str, name: str, checksum: str) ->
 
 def upsert_contacts(connection: Connection, rows: pd.DataFrame) -> tuple[date | None, set[date]]:
     """Upsert relations keyed by (added_on, staff_id, customer_key) — one add of a customer
-    by a staff member; return what that changed for the rollups (see `contact_changes`). On
-    SQLite temporary triggers record each changed row's old and new dates during the upsert
-    itself: looking the old rows up first cost as much as the upsert (a daily file holds
-    ~150K relations of a large bank)."""
-    keys = CONTACT_KEY
-    if connection.dialect.name != "sqlite":
-        changes = contact_changes(connection, rows)
-        upsert_rows(connection, fact_contact, rows, keys=keys)
-        return changes
-    for statement in _CHANGE_CAPTURE:
-        connection.exec_driver_sql(statement)
-    try:
-        upsert_rows(connection, fact_contact, rows, keys=keys)
-        since = connection.exec_driver_sql("SELECT min(since) FROM temp.contact_change").scalar()
-        chats = connection.exec_driver_sql(
-            "SELECT chat_old FROM temp.contact_change WHERE chat_old IS NOT NULL "
-            "UNION SELECT chat_new FROM temp.contact_change WHERE chat_new IS NOT NULL").scalars().all()
-    finally:
-        for statement in _CHANGE_CAPTURE_END:
-            connection.exec_driver_sql(statement)
-    return (date.fromisoformat(since) if since else None), {date.fromisoformat(d) for d in chats}
-
-
-# Fixed DDL (no values): what a changed relation means for the rollups, as in _relation_change.
-# Dates are ISO text on SQLite, so min() orders them.
-_CHANGE_CAPTURE = [
-    "CREATE TEMP TABLE IF NOT EXISTS contact_change (since TEXT, chat_old TEXT, chat_new TEXT)",
-    "DELETE FROM temp.contact_change",
-    "CREATE TEMP TRIGGER contact_added AFTER INSERT ON main.fact_contact BEGIN "
-    "INSERT INTO contact_change VALUES (NEW.added_on, NULL, NEW.first_chat_on); END",
-    "CREATE TEMP TRIGGER contact_changed AFTER UPDATE ON main.fact_contact "
-    "WHEN OLD.segment IS NOT NEW.segment OR OLD.kind IS NOT NEW.kind "
-    "OR OLD.removed_on IS NOT NEW.removed_on OR OLD.first_chat_on IS NOT NEW.first_chat_on BEGIN "
-    "INSERT INTO contact_change VALUES ("
-    "CASE WHEN OLD.segment IS NOT NEW.segment OR OLD.kind IS NOT NEW.kind THEN NEW.added_on "
-    "WHEN OLD.removed_on IS NOT NEW.removed_on "
-    "THEN min(coalesce(OLD.removed_on, NEW.removed_on), coalesce(NEW.removed_on, OLD.removed_on)) END, "
-    "CASE WHEN OLD.first_chat_on IS NOT NEW.first_chat_on THEN OLD.first_chat_on END, "
-    "CASE WHEN OLD.first_chat_on IS NOT NEW.first_chat_on THEN NEW.first_chat_on END); END",
-]
-_CHANGE_CAPTURE_END = [
-    "DROP TRIGGER IF EXISTS temp.contact_added",
-    "DROP TRIGGER IF EXISTS temp.contact_changed",
-    "DELETE FROM temp.contact_change",
-]
+    by a staff member; return what that changed for the rollups (see `contact_changes`)."""
+    changes = contact_changes(connection, rows)
+    upsert_rows(connection, fact_contact, rows, keys=CONTACT_KEY)
+    return changes
 
 
 def contact_changes(connection: Connection, rows: pd.DataFrame) -> tuple[date | None, set[date]]:
@@ -153,17 +112,24 @@ def contact_changes(connection: Connection, rows: pd.DataFrame) -> tuple[date | 
 
     Why not "every day from the earliest date in the file": a daily delivery re-sends old
     relations whose first chat or removal happened today, and their added_on would have
-    rebuilt the whole history's rollups for one day's file."""
+    rebuilt the whole history's rollups for one day's file.
+
+    The rows are staged and joined to the stored ones on the key (index seeks). New relations
+    (most of a daily file) are summarised in SQL, one row per first-chat day; only stored
+    relations that differ come back to Python one by one."""
     fields = ["removed_on", "first_chat_on", "segment", "kind"]
     staged = bulk.stage(connection, fact_contact, rows[CONTACT_KEY + fields])
     s, f = staged.c, fact_contact.c
-    known = select(*[s[c] for c in CONTACT_KEY + fields], *[f[c].label(f"old_{c}") for c in fields]).select_from(
-        staged.outerjoin(fact_contact, and_(*[f[c] == s[c] for c in CONTACT_KEY]))
-    ).where(or_(f.staff_id.is_(None), *[~s[c].is_not_distinct_from(f[c]) for c in fields]))
-    changed = connection.execute(known).all()
+    joined = staged.outerjoin(fact_contact, and_(*[f[c] == s[c] for c in CONTACT_KEY]))
+    new = connection.execute(select(s.first_chat_on, func.min(s.added_on)).select_from(joined)
+                             .where(f.staff_id.is_(None)).group_by(s.first_chat_on)).all()
+    changed = connection.execute(
+        select(*[s[c] for c in CONTACT_KEY + fields], *[f[c].label(f"old_{c}") for c in fields])
+        .select_from(joined)
+        .where(f.staff_id.is_not(None), or_(*[~s[c].is_not_distinct_from(f[c]) for c in fields]))).all()
     staged.drop(connection)
-    since: date | None = None
-    singles: set[date] = set()
+    since = min((added for _, added in new), default=None)  # new: live from its add
+    singles = {chat for chat, _ in new if chat is not None}
     for row in changed:
         bound, days = _relation_change(row._mapping)
         since = bound if since is None or (bound is not None and bound < since) else since
@@ -172,10 +138,9 @@ def contact_changes(connection: Connection, rows: pd.DataFrame) -> tuple[date | 
 
 
 def _relation_change(row) -> tuple[date | None, set[date]]:  # noqa: ANN001 - a row mapping
-    """One changed relation: from when its live days differ, and its first-chat days."""
+    """One stored relation delivered changed: from when its live days differ, and its
+    first-chat days."""
     chats = {d for d in (row["first_chat_on"], row["old_first_chat_on"]) if d is not None}
-    if row["old_segment"] is None:  # new (segment is NOT NULL when stored): live from its add
-        return row["added_on"], chats
     if row["first_chat_on"] == row["old_first_chat_on"]:
         chats = set()
     if (row["segment"], row["kind"]) != (row["old_segment"], row["old_kind"]):
