@@ -25,7 +25,7 @@ import pandas as pd
 from bench.pages import ADOPTION, View, cold
 from bench.timing import Timing
 from dashboard import compare_view, conversion_view, data
-from etl.rollups import ACTIVE_DAYS, ChainCache, _day_rollup  # the ETL's own per-day rollup
+from etl.rollups import ACTIVE_DAYS, ChainCache, day_rollup_rows  # the ETL's own per-day rollup
 from kpi.metrics import compute_metrics
 from kpi.rollup import KEY, advance_live
 from kpi.staff import staff_metrics as per_staff
@@ -83,8 +83,8 @@ def rollup_rows(raw: Raw, *, start: date, end: date) -> pd.DataFrame:
         day = start + timedelta(days=offset)
         added, removed, first = (events[e].get(day, _counts(raw.contacts.iloc[:0])) for e in EVENTS)
         live = advance_live(live, added, removed)
-        frames.append(_day_rollup(day, raw.org, raw.staff, raw.facts, raw.conversions,
-                                  (live, added, removed, first), chains.on(day)))
+        frames.append(day_rollup_rows(day, raw.org, raw.staff, raw.facts, raw.conversions,
+                                      (live, added, removed, first), chains.on(day)))
     return pd.concat(frames, ignore_index=True)
 
 

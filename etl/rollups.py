@@ -90,7 +90,8 @@ def _rebuild_window(
     relations from fact_contact scans every relation ever added, once per window otherwise."""
     start, end = window[0], window[-1]
     with engine.connect() as connection:
-        behaviour = read.staff_day_facts(connection, start=start - timedelta(days=ACTIVE_DAYS - 1), end=end)
+        behaviour = read.staff_day_facts(connection, start=start, end=end)
+        active = read.active_staff_days(connection, start=start - timedelta(days=ACTIVE_DAYS - 1), end=end)
         if carried is not None and carried[0] == start - timedelta(days=1):
             live = carried[1]
         else:
@@ -104,10 +105,13 @@ def _rebuild_window(
     for day in window:
         added, removed, first = (_series(events[e][events[e]["day"] == day], "n") for e in events)
         live = r.advance_live(live, added, removed)
-        rows = _day_rollup(day, org, staff, behaviour, conversions, (live, added, removed, first), chains.on(day))
+        grains = _day_rollup(day, org, staff, (behaviour, active), conversions, (live, added, removed, first),
+                             chains.on(day))
         with engine.begin() as connection:
             write.delete_days(connection, rollup_day, [day])
-            written += write.insert_rows(connection, rollup_day, rows)
+            for rows in grains:  # each with its own components; the others are 0
+                zeros = [c for c in COMPONENTS if c not in rows.columns]
+                written += write.insert_rows(connection, rollup_day, rows, zeros=zeros)
             staff_month.record_live(connection, day, live, last=day == end)  # per-staff live counts
     return written, (end, live)
 
@@ -116,34 +120,46 @@ def _day_rollup(
     day: date,
     org: pd.DataFrame,
     staff: pd.DataFrame,
-    behaviour: pd.DataFrame,
+    behaviour: tuple[pd.DataFrame, pd.DataFrame],
     conversions: pd.DataFrame,
     contacts: tuple[pd.Series, pd.Series, pd.Series, pd.Series],
     chains: pd.DataFrame,
-) -> pd.DataFrame:
+) -> list[pd.DataFrame]:
+    """One day's rollup rows, one frame per grain. `behaviour` is (the window's staff-day facts, the active
+    staff-days from ACTIVE_DAYS - 1 days before the window on)."""
     roster = r.staff_on(staff, org, day)
-    week = behaviour[(behaviour["day"] > day - timedelta(days=ACTIVE_DAYS)) & (behaviour["day"] <= day)]
-    active = week[(week["chat_cnt"].fillna(0) > 0) | (week["new_contact_cnt"].fillna(0) > 0)]
-    today = behaviour[behaviour["day"] == day].drop(columns=["day"])
+    facts, active_days = behaviour
+    week = active_days[(active_days["day"] > day - timedelta(days=ACTIVE_DAYS)) & (active_days["day"] <= day)]
+    today = facts[facts["day"] == day].drop(columns=["day"])
     parts = [
-        r.behaviour_components(roster, today, active["staff_id"].unique()),
+        r.behaviour_components(roster, today, week["staff_id"].unique()),
         r.customer_components(*contacts).assign(department=r.ALL),
         r.conversion_components(conversions[conversions["day"] == day].drop(columns=["day"])),
     ]
-    # Each grain is rolled up with its own components only (a component lives in one grain
-    # and is 0 on the others' rows), which keeps a national day's frames small.
+    # Each grain is rolled up and written with its own components only (a component lives in
+    # one grain and is 0 on the others' rows), which keeps a national day's frames small.
     rolled = [r.roll_up(p[[c for c in p.columns if c == "staff_id" or c in r.DIMENSIONS or c in COMPONENTS]],
                         roster, chains) for p in parts if not p.empty]
-    rows = pd.concat([p for p in rolled if not p.empty], ignore_index=True)
-    rows = rows.reindex(columns=[*ROW_KEYS, *COMPONENTS])
-    rows[COMPONENTS] = rows[COMPONENTS].fillna(0)
-    return rows.assign(day=day)
-
-
-ROW_KEYS = ["unit_code", "level", "parent_code", *r.DIMENSIONS]
+    return [p.assign(day=day) for p in rolled if not p.empty]
 
 
 def _series(frame: pd.DataFrame, value: str) -> pd.Series:
     if frame.empty:
         return pd.Series(dtype="int64", index=pd.MultiIndex.from_tuples([], names=r.KEY))
     return frame.groupby(r.KEY)[value].sum()
+
+
+ROW_KEYS = ["unit_code", "level", "parent_code", *r.DIMENSIONS]
+
+
+def day_rollup_rows(day: date, org: pd.DataFrame, staff: pd.DataFrame, facts: pd.DataFrame,
+                    conversions: pd.DataFrame, contacts: tuple[pd.Series, pd.Series, pd.Series, pd.Series],
+                    chains: pd.DataFrame) -> pd.DataFrame:
+    """One day's rollup rows as rollup_day holds them (every component, 0 where a grain has
+    none), from staff-day facts covering the ACTIVE_DAYS before it: for computing rollups
+    from raw facts (bench/naive.py)."""
+    active = facts.loc[(facts["chat_cnt"].fillna(0) > 0) | (facts["new_contact_cnt"].fillna(0) > 0), ["day", "staff_id"]]
+    grains = _day_rollup(day, org, staff, (facts, active), conversions, contacts, chains)
+    rows = pd.concat(grains, ignore_index=True).reindex(columns=[*ROW_KEYS, *COMPONENTS])
+    rows[COMPONENTS] = rows[COMPONENTS].fillna(0)
+    return rows.assign(day=day)

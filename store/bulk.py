@@ -18,21 +18,27 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Boolean, Column, Connection, Date, Float, Integer, MetaData, Numeric, Select, Table, insert, select
+from sqlalchemy import (Boolean, Column, Connection, Date, Float, Integer, MetaData, Numeric, Select, Table, insert,
+                        literal_column, select)
 from sqlalchemy.dialects import postgresql, sqlite
 
 BATCH = 50_000
 
 
-def insert_frame(connection: Connection, table: Table, frame: pd.DataFrame) -> int:
-    """Insert every row of `frame` (its columns that are columns of `table`)."""
-    columns = [c for c in frame.columns if c in table.c]
+def insert_frame(connection: Connection, table: Table, frame: pd.DataFrame, *,
+                 zeros: Sequence[str] = ()) -> int:
+    """Insert every row of `frame` (its columns that are columns of `table`), with 0 in the
+    `zeros` columns of every row: written into the statement on SQLite rather than bound per
+    row (a rollup row of one grain is 0 in the other grains' 40-odd components)."""
+    columns = [c for c in frame.columns if c in table.c and c not in zeros]
     if frame.empty:
         return 0
     if connection.dialect.name == "postgresql":
-        _copy(connection, table.name, columns, _rows(frame, table, columns, iso_dates=False))
+        full = frame.assign(**{name: 0 for name in zeros}) if zeros else frame
+        _copy(connection, table.name, [*columns, *zeros], _rows(full, table, [*columns, *zeros], iso_dates=False))
         return len(frame)
-    compiled = insert(table).compile(dialect=connection.dialect, column_keys=columns)
+    statement = insert(table).values({name: literal_column("0") for name in zeros}) if zeros else insert(table)
+    compiled = statement.compile(dialect=connection.dialect, column_keys=columns)
     _executemany(connection, str(compiled), _rows(frame, table, list(compiled.positiontup), iso_dates=True))
     return len(frame)
 

@@ -21,8 +21,9 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def insert_rows(connection: Connection, table: Table, frame: pd.DataFrame) -> int:
-    return bulk.insert_frame(connection, table, frame)
+def insert_rows(connection: Connection, table: Table, frame: pd.DataFrame, *, zeros: Sequence[str] = ()) -> int:
+    """Insert the rows of `frame`, with 0 in the `zeros` columns (see bulk.insert_frame)."""
+    return bulk.insert_frame(connection, table, frame, zeros=zeros)
 
 
 def upsert_rows(
