@@ -184,9 +184,7 @@ def subtree_units(scope: Scope, under: str, day: date) -> pd.DataFrame:
     """The org units (code, name, name_en, level, parent_code) of the subtree of `under` as they
     stood on `day`, `under` included; refuses a root outside the caller's scope (pickers)."""
     pages.lineage(engine(), scope=scope, code=under, day=day)
-    codes = set(pages.subtree_codes(engine(), root=under, day=day))
-    units = pages.units_on(engine(), day=day)
-    return units[units["code"].isin(codes)].reset_index(drop=True)
+    return pages.subtree_units(engine(), root=under, day=day)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only

@@ -20,7 +20,8 @@ from sqlalchemy import BigInteger, Engine, Float, cast, func, select, union_all
 
 from store.read import frame
 from store.schema import FLOW_COMPONENTS, SNAPSHOT_COMPONENTS, COMPONENTS, rollup_day, rollup_month
-from store.totals import ALL, Scope, Units, _checked_codes, _scope_rows, _selection, plan_period, unit_names
+from store.totals import (ALL, Scope, Units, _checked_codes, _hinted, _scope_rows, _selection, plan_period,
+                          unit_names)
 
 KEYS = ["unit_code", "level", "department", "kind", "segment"]
 SNAPSHOTS = [c for c in COMPONENTS if c in SNAPSHOT_COMPONENTS]
@@ -45,15 +46,15 @@ def collapsed_rollups(engine: Engine, *, scope: Scope, units: Units, start: date
         if plan.months:
             m = rollup_month
             where = [*_selection(m, units, codes), m.c.month.in_(plan.months), *_scope_rows(m, scope)]
-            parts.append(select(*[m.c[k] for k in KEYS], func.max(m.c.last_day).label("last_day"),
-                                *[_sum(m.c[f]).label(f) for f in FLOW_COMPONENTS])
-                         .where(*where).group_by(*[m.c[k] for k in KEYS]))
+            parts.append(_hinted(select(*[m.c[k] for k in KEYS], func.max(m.c.last_day).label("last_day"),
+                                        *[_sum(m.c[f]).label(f) for f in FLOW_COMPONENTS])
+                                 .where(*where).group_by(*[m.c[k] for k in KEYS]), m, units, codes))
         if plan.edge_days:
             r = rollup_day
             where = [*_selection(r, units, codes), r.c.day.in_(plan.edge_days), *_scope_rows(r, scope)]
-            parts.append(select(*[r.c[k] for k in KEYS], func.max(r.c.day).label("last_day"),
-                                *[_sum(r.c[f]).label(f) for f in FLOW_COMPONENTS])
-                         .where(*where).group_by(*[r.c[k] for k in KEYS]))
+            parts.append(_hinted(select(*[r.c[k] for k in KEYS], func.max(r.c.day).label("last_day"),
+                                        *[_sum(r.c[f]).label(f) for f in FLOW_COMPONENTS])
+                                 .where(*where).group_by(*[r.c[k] for k in KEYS]), r, units, codes))
         if not parts:
             return pd.DataFrame()
         both = union_all(*parts).subquery()
@@ -83,7 +84,7 @@ def _snapshots(connection, scope: Scope, units: Units, codes: list[str] | None, 
     where = [*_selection(r, units, codes), r.c.day.in_(days), *_scope_rows(r, scope)]
     statement = select(r.c.day, *[r.c[k] for k in KEYS], *[_sum(r.c[s]).label(s) for s in SNAPSHOTS])
     statement = statement.where(*where).group_by(r.c.day, *[r.c[k] for k in KEYS])
-    rows = frame(connection, statement)
+    rows = frame(connection, _hinted(statement, r, units, codes))
     rows = rows.assign(day=pd.to_datetime(rows["day"]), _grain=_grain_labels(rows))
     kept = rows.merge(last, on=["unit_code", "_grain", "day"], how="inner")
     return kept.drop(columns=["_grain", "day"])

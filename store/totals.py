@@ -59,8 +59,12 @@ def _days(start: date, end: date) -> list[date]:
 
 def _loaded_range(connection: Connection, first: date, last: date) -> tuple[date | None, date | None]:
     r = rollup_day.c
-    statement = select(func.min(r.day), func.max(r.day)).where(r.day.between(first, last))
-    return tuple(connection.execute(statement).one())  # type: ignore[return-value]
+    # Two scalar subqueries: SQLite answers a lone min() or max() of the primary key's leading
+    # day with one seek, but scans the index range of the month for both at once.
+    inside = r.day.between(first, last)
+    earliest = select(func.min(r.day)).where(inside).scalar_subquery()
+    latest = select(func.max(r.day)).where(inside).scalar_subquery()
+    return tuple(connection.execute(select(earliest, latest)).one())  # type: ignore[return-value]
 
 
 def plan_period(connection: Connection, start: date, end: date) -> _Plan:
