@@ -139,6 +139,9 @@ _INDEXES = {
     ("rollup_month", "unit"): "sqlite_autoindex_rollup_month_1",  # (month, unit_code, department, kind, …)
     ("rollup_month", "children"): "ix_rollup_month_parent_month",
     ("rollup_month", "level"): "ix_rollup_month_level_month",
+    ("rollup_month_unit", "unit"): "ix_rollup_month_unit_unit_month",
+    ("rollup_month_unit", "children"): "ix_rollup_month_unit_parent_month",
+    ("rollup_month_unit", "level"): "sqlite_autoindex_rollup_month_unit_1",  # (level, month, department, kind, …)
 }
 
 
@@ -245,6 +248,8 @@ def _over_period(connection: Connection, scope: Scope, units: Units, codes: list
     rows of their grain's as-of day, per grain, added up in one statement. Every grain is
     read even without terms: units and dimension values are those of any row, as in kpi."""
     plan = plan_period(connection, start, end)
+    if plan.months and unit_months.unsegmented(terms, dimensions):
+        return unit_months.over_period(connection, scope, units, codes, plan, start, end, terms, dimensions)
     keys = ["unit_code", *dimensions]
     r, m = rollup_day, rollup_month
     day_where = [*_selection(r, units, codes), *_scope_rows(r, scope)]
@@ -261,6 +266,11 @@ def _over_period(connection: Connection, scope: Scope, units: Units, codes: list
         if as_of is not None:
             parts.append(_part(r, [*day_where, r.c.day == as_of], keys, terms, grain, snapshots, units, codes))
     return _union(connection, parts, keys, terms)
+
+
+# Imported last: store.unit_months builds on this module's helpers (the segment-free path of
+# _over_period above).
+from store import unit_months  # noqa: E402
 
 
 def unit_names(engine: Engine, *, codes: Sequence[str], day: date) -> pd.DataFrame:
