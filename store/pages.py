@@ -124,7 +124,7 @@ def level_rollups(engine: Engine, *, scope: Scope, level: str, under: str, start
     return rows.merge(last_names(engine, day=end), on="unit_code", how="left")
 
 
-def _latest_versions(connection, day: date, *columns) -> list[tuple]:  # noqa: ANN001 - a Connection
+def latest_versions(connection, day: date, *columns) -> list[tuple]:  # noqa: ANN001 - a Connection
     """(code, parent_code, level, *columns) of each unit's latest version begun by `day`, by code.
 
     Plain tuples, not a DataFrame: the whole org (~5,700 units on the large bank) is walked in
@@ -138,7 +138,7 @@ def _latest_versions(connection, day: date, *columns) -> list[tuple]:  # noqa: A
     return list(latest.values())
 
 
-def _walk(versions: list[tuple], root: str) -> list[str]:
+def subtree_of(versions: list[tuple], root: str) -> list[str]:
     """Codes below `root` (itself first), level by level, each level's children by code."""
     children: dict[str, list[str]] = {}
     for code, parent, *_ in versions:
@@ -155,8 +155,8 @@ def subtree_codes(engine: Engine, *, root: str, day: date, level: str | None = N
     """Codes of every unit below `root` (itself included) in the versions begun by `day`,
     so units merged away during a period are still found."""
     with engine.connect() as connection:
-        versions = _latest_versions(connection, day)
-    found = _walk(versions, root)
+        versions = latest_versions(connection, day)
+    found = subtree_of(versions, root)
     if level is not None:
         levels = {code: unit_level for code, _, unit_level in versions}
         found = [c for c in found if levels.get(c) == level]
@@ -169,8 +169,8 @@ def subtree_units(engine: Engine, *, root: str, day: date) -> pd.DataFrame:
     those codes, from one read of the org instead of two."""
     u = org_unit.c
     with engine.connect() as connection:
-        versions = _latest_versions(connection, day, u.name, u.name_en, u.valid_to)
-    inside = set(_walk(versions, root))
+        versions = latest_versions(connection, day, u.name, u.name_en, u.valid_to)
+    inside = set(subtree_of(versions, root))
     # A unit is on the org that day if its latest version begun by then has not ended.
     rows = [(code, name, name_en, level, parent) for code, parent, level, name, name_en, valid_to in versions
             if code in inside and (valid_to is None or valid_to > day)]
