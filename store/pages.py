@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Engine, and_, func, or_, select
+from sqlalchemy import Engine, String, and_, func, or_, select
 
 from store.read import frame
 from store.schema import org_unit, rollup_day
@@ -132,9 +132,11 @@ def latest_versions(connection, day: date, *columns) -> list[tuple]:  # noqa: AN
     the query."""
     u = org_unit.c
     statement = select(u.code, u.parent_code, u.level, *columns).where(u.valid_from <= day)
-    latest: dict[str, tuple] = {}
-    for row in connection.execute(statement.order_by(u.code, u.valid_from)):
-        latest[row[0]] = tuple(row)  # ordered by valid_from: the last one wins
+    result = connection.execute(statement.order_by(u.code, u.valid_from))
+    # Text needs none of SQLAlchemy's result processing: the driver's tuples in one fetch.
+    rows = result.cursor.fetchall() if all(isinstance(c.type, String) for c in columns) else result
+    latest = {row[0]: tuple(row) for row in rows}  # ordered by valid_from: the last one wins
+    result.close()
     return list(latest.values())
 
 

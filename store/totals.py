@@ -26,7 +26,7 @@ from sqlalchemy import (BigInteger, Connection, Engine, Float, Select, Table, an
 from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 
 from store.month_rollups import month_of, next_month
-from store.pages import Scope, lineage, subtree_codes
+from store.pages import Scope, latest_versions, lineage, subtree_codes
 from store.read import frame
 from store.schema import org_unit, rollup_day, rollup_month
 
@@ -273,12 +273,23 @@ def _over_period(connection: Connection, scope: Scope, units: Units, codes: list
 from store import unit_months  # noqa: E402
 
 
+NAME_COLUMNS = ["unit_code", "name", "name_en", "level"]
+_MANY_CODES = 500  # beyond this, reading the whole org (~5,700 units) beats binding every code
+
+
 def unit_names(engine: Engine, *, codes: Sequence[str], day: date) -> pd.DataFrame:
     """unit_code, name, name_en, level of `codes` in their latest version begun by `day`
     (units merged away keep theirs), like store.pages.last_names but only for these units."""
+    wanted = set(codes)
     u = org_unit.c
-    statement = select(u.code.label("unit_code"), u.name, u.name_en, u.level, u.valid_from)
-    statement = statement.where(u.valid_from <= day, u.code.in_(sorted(set(codes))))
     with engine.connect() as connection:
-        names = frame(connection, statement.order_by(u.code, u.valid_from))
-    return names.drop_duplicates("unit_code", keep="last").drop(columns="valid_from").reset_index(drop=True)
+        if len(wanted) > _MANY_CODES:
+            versions = latest_versions(connection, day, u.name, u.name_en)
+            rows = [(code, name, name_en, level) for code, _, level, name, name_en in versions if code in wanted]
+        else:
+            statement = select(u.code, u.name, u.name_en, u.level).where(u.valid_from <= day, u.code.in_(sorted(wanted)))
+            latest = {row[0]: tuple(row) for row in connection.execute(statement.order_by(u.code, u.valid_from))}
+            rows = list(latest.values())  # ordered by valid_from: the last version of a code wins
+    if not rows:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in NAME_COLUMNS})
+    return pd.DataFrame(rows, columns=NAME_COLUMNS)

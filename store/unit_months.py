@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Float, Select, Table, and_, case, cast, func,
 
 from store.month_rollups import month_of
 from store.pages import Scope
-from store.read import frame
+from store.fetch import plain_frame
 from store.schema import rollup_day, rollup_month_unit
 from store.totals import (GRAINS, Term, Units, _as_of, _grain, _hinted, _Plan, _scope_rows, _selection, _sql_type,
                           _summed)
@@ -95,20 +95,19 @@ def _union(connection: Connection, parts: list[Select], keys: list[str], terms: 
            wanted: list[int]) -> pd.DataFrame:
     """One grain's parts (month rows, edge days, as-of day) added group by group."""
     if len(parts) == 1:
-        return frame(connection, parts[0])
+        return plain_frame(connection, parts[0])
     both = union_all(*parts).subquery()
     sums = [cast(func.sum(both.c[f"t{n}"]), _sql_type(terms[n])).label(f"t{n}") for n in wanted]
     groups = [both.c[k] for k in keys]
-    return frame(connection, select(*groups, *sums).group_by(*groups))
+    return plain_frame(connection, select(*groups, *sums).group_by(*groups))
 
 
 def _combined(found: list[pd.DataFrame], keys: list[str], terms: Sequence[Term]) -> pd.DataFrame:
     """The grains' frames side by side: a key absent from a grain has 0 for its terms."""
-    out = found[0]
-    for part in found[1:]:
-        out = out.merge(part, on=keys, how="outer")
+    # One outer alignment on the keys (each frame has one row per key), not a merge per grain.
+    out = pd.concat([part.set_index(keys) for part in found], axis=1, join="outer").sort_index()
     columns = {}
     for n, term in enumerate(terms):
         dtype = np.float64 if _sql_type(term) is Float else np.int64
         columns[f"t{n}"] = out[f"t{n}"].fillna(0).astype(dtype)
-    return out[keys].assign(**columns).sort_values(keys).reset_index(drop=True)
+    return out.reset_index()[keys].assign(**{c: v.to_numpy() for c, v in columns.items()})
