@@ -61,7 +61,9 @@ def target_actuals(rollups: pd.DataFrame, targets: pd.DataFrame, *, start: date,
             note = _unattributable(measure_grain(kpi), department=department, kind=kind, segment=segment)
         else:
             found = values[key][measure]
-            at = zip(cells["unit_code"], *[cells[d] for d in key[1]]) if key[1] else cells["unit_code"]
+            # Python lists: iterating pandas' pyarrow strings costs a conversion per value.
+            codes = cells["unit_code"].tolist()
+            at = zip(codes, *[cells[d].tolist() for d in key[1]]) if key[1] else codes
             actual = np.array([found.get(k, np.nan) for k in at], dtype=float)
             actual = np.where(np.isnan(actual), 0.0, actual)  # absent or no denominator: 0, as ever
             note = ""

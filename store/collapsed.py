@@ -16,7 +16,7 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import BigInteger, Engine, Float, cast, func, select, union_all
+from sqlalchemy import BigInteger, Engine, Float, Select, cast, func, select, union_all
 
 from store.read import frame
 from store.schema import FLOW_COMPONENTS, SNAPSHOT_COMPONENTS, COMPONENTS, rollup_day, rollup_month
@@ -57,9 +57,7 @@ def collapsed_rollups(engine: Engine, *, scope: Scope, units: Units, start: date
                                  .where(*where).group_by(*[r.c[k] for k in KEYS]), r, units, codes))
         if not parts:
             return pd.DataFrame()
-        both = union_all(*parts).subquery()
-        statement = select(*[both.c[k] for k in KEYS], func.max(both.c.last_day).label("last_day"),
-                           *[_sum(both.c[f]).label(f) for f in FLOW_COMPONENTS]).group_by(*[both.c[k] for k in KEYS])
+        statement = parts[0] if len(parts) == 1 else _added(parts)
         flows = frame(connection, statement)
         if flows.empty:
             return pd.DataFrame()
@@ -75,6 +73,13 @@ def collapsed_rollups(engine: Engine, *, scope: Scope, units: Units, start: date
         rows = rows.merge(unit_names(engine, codes=rows["unit_code"].unique(), day=end)
                           .drop(columns="level"), on="unit_code", how="left")
     return rows.sort_values(KEYS).reset_index(drop=True)
+
+
+def _added(parts: list[Select]) -> Select:
+    """The month and edge-day parts added key by key (a lone part is already grouped)."""
+    both = union_all(*parts).subquery()
+    return select(*[both.c[k] for k in KEYS], func.max(both.c.last_day).label("last_day"),
+                  *[_sum(both.c[f]).label(f) for f in FLOW_COMPONENTS]).group_by(*[both.c[k] for k in KEYS])
 
 
 def _snapshots(connection, scope: Scope, units: Units, codes: list[str] | None,  # noqa: ANN001
