@@ -248,7 +248,9 @@ def _over_period(connection: Connection, scope: Scope, units: Units, codes: list
     rows of their grain's as-of day, per grain, added up in one statement. Every grain is
     read even without terms: units and dimension values are those of any row, as in kpi."""
     plan = plan_period(connection, start, end)
-    if plan.months and unit_months.unsegmented(terms, dimensions):
+    # A level read (every outlet of a subtree) is where month rows without segments pay; for
+    # one unit or a parent's children the single statement below is cheaper than one a grain.
+    if units.how == "level" and plan.months and unit_months.unsegmented(terms, dimensions):
         return unit_months.over_period(connection, scope, units, codes, plan, start, end, terms, dimensions)
     keys = ["unit_code", *dimensions]
     r, m = rollup_day, rollup_month

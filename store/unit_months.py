@@ -1,5 +1,5 @@
-"""Period totals from rollup_month_unit: the path of store.totals.period_totals for the reads
-that neither filter nor split by segment (the pages' headline, child and league reads).
+"""Period totals from rollup_month_unit: the path of store.totals.period_totals for the level
+reads (every outlet of a subtree: league tables) that neither filter nor split by segment.
 
 Same semantics as store.totals: a period's flows are summed from the month rows of its whole
 months and from rollup_day for its edge days; a snapshot is its value on the grain's as-of day
