@@ -75,6 +75,22 @@ def collapsed_rollups(engine: Engine, *, scope: Scope, units: Units, start: date
     return rows.sort_values(KEYS).reset_index(drop=True)
 
 
+def collapsed_units(engine: Engine, *, scope: Scope, units: Units, start: date, end: date) -> list[str]:
+    """The codes (sorted) of the units collapsed_rollups returns rows for, without reading the
+    rows: the attainment of a branch's outlets, which mostly have no targets, looks the targets
+    up first and reads rollups only if there are some."""
+    codes = _checked_codes(engine, scope, units, end)
+    found: set[str] = set()
+    with engine.connect() as connection:
+        plan = plan_period(connection, start, end)
+        for table, column, values in ((rollup_month, "month", plan.months), (rollup_day, "day", plan.edge_days)):
+            if values:
+                where = [*_selection(table, units, codes), table.c[column].in_(values), *_scope_rows(table, scope)]
+                statement = _hinted(select(table.c.unit_code).where(*where).distinct(), table, units, codes)
+                found |= set(connection.execute(statement).scalars())
+    return sorted(found)
+
+
 def _added(parts: list[Select]) -> Select:
     """The month and edge-day parts added key by key (a lone part is already grouped)."""
     both = union_all(*parts).subquery()

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from kpi.metrics import compute_metrics, metrics_from_components
 from kpi.totals import period_totals_by, shape_totals, term_specs
-from store.collapsed import collapsed_rollups
+from store.collapsed import collapsed_rollups, collapsed_units
 from store.month_rollups import rebuild_month_rollups
 from store.pages import OutOfScope, Scope
 from store.read import frame
@@ -227,6 +227,18 @@ def test_collapsed_rows_give_the_engine_the_same_answers_for_any_subset(store: s
                         return compute_metrics(mine, metrics=METRICS, period_start=start, period_end=end, by=by,
                                                department="retail", kind=kind)
                     pd.testing.assert_frame_equal(metrics(collapsed), metrics(rows), check_exact=False, rtol=1e-12)
+
+
+def test_collapsed_units_are_the_units_of_the_collapsed_rows(store: sa.Engine) -> None:
+    for scope in (Scope("HO"), Scope("HO", department="online")):
+        for start, end in PERIODS:
+            for units in UNITS:
+                rows = collapsed_rollups(store, scope=scope, units=units, start=start, end=end)
+                expected = sorted(set(rows["unit_code"])) if not rows.empty else []
+                assert collapsed_units(store, scope=scope, units=units, start=start, end=end) == expected, (
+                    scope, units, start, end)
+    with pytest.raises(OutOfScope):
+        collapsed_units(store, scope=Scope("P2"), units=Units("unit", "B1"), start=FIRST, end=LAST)
 
 
 def test_reads_outside_the_scope_are_refused_and_a_department_sees_only_its_sales(store: sa.Engine) -> None:
