@@ -19,7 +19,7 @@ from store import pages
 from store import totals as store_totals
 from store.engine import make_engine
 from store.pages import Scope
-from store.collapsed import collapsed_rollups
+from store.collapsed import collapsed_rollups, collapsed_units
 from store.totals import Units
 from store.staff_reads import staff_sums
 from store import targets as target_store
@@ -184,9 +184,7 @@ def subtree_units(scope: Scope, under: str, day: date) -> pd.DataFrame:
     """The org units (code, name, name_en, level, parent_code) of the subtree of `under` as they
     stood on `day`, `under` included; refuses a root outside the caller's scope (pickers)."""
     pages.lineage(engine(), scope=scope, code=under, day=day)
-    codes = set(pages.subtree_codes(engine(), root=under, day=day))
-    units = pages.units_on(engine(), day=day)
-    return units[units["code"].isin(codes)].reset_index(drop=True)
+    return pages.subtree_units(engine(), root=under, day=day)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
@@ -228,14 +226,17 @@ def attainment(scope: Scope, code: str, period_key: str, start: date, end: date,
     from kpi.bulletin import attainment_sheet
 
     units = Units("children", code) if children else Units("unit", code)
-    rows = collapsed_rollups(engine(), scope=scope, units=units, start=start, end=end, names=children)
-    if rows.empty:
+    # The targets first (the units with rows are cheap to find): most units below the top have
+    # none, and then their rollups need not be read at all.
+    codes = collapsed_units(engine(), scope=scope, units=units, start=start, end=end)
+    if not codes:
         return pd.DataFrame()
-    cells = read_targets(engine(), period=period_key, unit_codes=sorted(set(rows["unit_code"])))
+    cells = read_targets(engine(), period=period_key, unit_codes=codes)
     if department:
         cells = cells[cells["department"] == department]
     if cells.empty:
         return pd.DataFrame()
+    rows = collapsed_rollups(engine(), scope=scope, units=units, start=start, end=end, names=children)
     judged = attainment_sheet(rows, cells, period=period_key, start=start, end=end, as_of=end)
     names = rows[["unit_code", "name", "name_en"]].drop_duplicates("unit_code") if "name" in rows else None
     return judged.merge(names, on="unit_code", how="left") if names is not None else judged

@@ -11,6 +11,7 @@ import pandas as pd
 
 from kpi.allocation import AllocationResult
 from kpi.cascade import allocate_cell, cascade_values, splits_by_sum
+from kpi.frames import member
 from kpi.reconcile import horizontal_reconciliation, vertical_reconciliation
 from kpi.targets import parse_period
 
@@ -195,7 +196,7 @@ def reconciliation(targets: pd.DataFrame, units: pd.DataFrame) -> tuple[pd.DataF
     if targets.empty:
         return pd.DataFrame(), pd.DataFrame()
     vertical = vertical_reconciliation(targets, org=org)
-    vertical = vertical[vertical["parent_code"].isin(units["code"])]
+    vertical = vertical[member(vertical["parent_code"], units["code"])]
     rank = {"over": 0, "under": 0, "not_allocated": 1, "no_parent_target": 1, "not_additive": 2, "balanced": 3}
     vertical = vertical.sort_values(["status", "parent_code"], key=lambda c: c.map(rank) if c.name == "status" else c)
     horizontal = horizontal_reconciliation(targets, org=org)

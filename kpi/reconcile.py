@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from kpi.frames import member
 from kpi.registry import METRICS
 from kpi.targets import UNOWNED, ownership_matrix
 
@@ -51,7 +52,7 @@ def vertical_reconciliation(targets: pd.DataFrame, *, org: pd.DataFrame,
     child_targets = targets.merge(edges, left_on="unit_code", right_on="code", how="inner")
     children = (child_targets.groupby(["parent_code", *_CELL], as_index=False)
                 .agg(children_sum=("value", "sum"), n_children_with_target=("value", "size")))
-    has_children = targets["unit_code"].isin(n_children.index)
+    has_children = member(targets["unit_code"], n_children.index)
     parents = targets.loc[has_children, ["unit_code", *_CELL, "value"]]
     parents = parents.rename(columns={"unit_code": "parent_code", "value": "parent_value"})
     merged = parents.merge(children, on=["parent_code", *_CELL], how="outer")
@@ -61,7 +62,7 @@ def vertical_reconciliation(targets: pd.DataFrame, *, org: pd.DataFrame,
     merged["n_children_with_target"] = merged["n_children_with_target"].fillna(0).astype(int)
     merged["children_sum"] = merged["children_sum"].fillna(0.0)
     merged["gap"] = merged["children_sum"] - merged["parent_value"]
-    merged["tolerance"] = [_tolerance(k, money_tolerance) for k in merged["kpi"]]
+    merged["tolerance"] = [_tolerance(k, money_tolerance) for k in merged["kpi"].tolist()]
     merged["status"] = _vertical_status(merged)
     # A sum of rates means nothing: do not show one.
     merged.loc[merged["status"] == "not_additive", ["children_sum", "gap"]] = np.nan
@@ -96,9 +97,7 @@ def horizontal_reconciliation(targets: pd.DataFrame, *, org: pd.DataFrame,
                         how="left")
     cells["owner"] = cells["owner"].fillna(UNOWNED)
     key = ["unit_code", "period", "kpi", "kind", "segment"]
-    by_cell = cells.groupby(key)["department"]
-    cells = cells.assign(n_departments=by_cell.transform("nunique"),
-                         departments=by_cell.transform(lambda d: ",".join(sorted(set(d)))))
+    cells = cells.assign(**_departments_per_cell(cells, key))
     head_office = set(org.loc[org["level"] == "head_office", "code"])
     issues = [
         _issue(cells.loc[cells["n_departments"] > 1], "overlap", "cell targeted by {departments}"),
@@ -111,13 +110,27 @@ def horizontal_reconciliation(targets: pd.DataFrame, *, org: pd.DataFrame,
     return result.sort_values([*key, "issue", "department"]).reset_index(drop=True)
 
 
+def _departments_per_cell(cells: pd.DataFrame, key: list[str]) -> dict[str, list]:
+    """Per row, how many departments target its cell and which (sorted, comma-joined).
+
+    In plain Python over the rows: a groupby transform with a function builds a Series per
+    cell, which took ~300 ms for the large bank's ~1,200 head-office cells."""
+    at = list(zip(*(cells[k].tolist() for k in key), strict=True))
+    found: dict[tuple, set[str]] = {}
+    for cell, department in zip(at, cells["department"].tolist(), strict=True):
+        found.setdefault(cell, set()).add(department)
+    joined = {cell: ",".join(sorted(departments)) for cell, departments in found.items()}
+    return {"n_departments": [len(found[cell]) for cell in at], "departments": [joined[cell] for cell in at]}
+
+
 def _issue(rows: pd.DataFrame, issue: str, template: str) -> pd.DataFrame:
     columns = ["unit_code", "period", "kpi", "kind", "segment", "department", "owner", "value"]
     out = rows[columns].copy()
     out["issue"] = pd.Series(issue, index=out.index, dtype=object)
     out["message"] = pd.Series(
         [template.format(department=d, owner=o, departments=ds)
-         for d, o, ds in zip(rows["department"], rows["owner"], rows["departments"], strict=True)],
+         for d, o, ds in zip(rows["department"].tolist(), rows["owner"].tolist(), rows["departments"].tolist(),
+                             strict=True)],
         index=out.index, dtype=object)
     return out
 

@@ -16,11 +16,12 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import BigInteger, Engine, Float, cast, func, select, union_all
+from sqlalchemy import BigInteger, Engine, Float, Select, cast, func, select, union_all
 
 from store.read import frame
 from store.schema import FLOW_COMPONENTS, SNAPSHOT_COMPONENTS, COMPONENTS, rollup_day, rollup_month
-from store.totals import ALL, Scope, Units, _checked_codes, _scope_rows, _selection, plan_period, unit_names
+from store.totals import (ALL, Scope, Units, _checked_codes, _hinted, _scope_rows, _selection, plan_period,
+                          unit_names)
 
 KEYS = ["unit_code", "level", "department", "kind", "segment"]
 SNAPSHOTS = [c for c in COMPONENTS if c in SNAPSHOT_COMPONENTS]
@@ -45,20 +46,18 @@ def collapsed_rollups(engine: Engine, *, scope: Scope, units: Units, start: date
         if plan.months:
             m = rollup_month
             where = [*_selection(m, units, codes), m.c.month.in_(plan.months), *_scope_rows(m, scope)]
-            parts.append(select(*[m.c[k] for k in KEYS], func.max(m.c.last_day).label("last_day"),
-                                *[_sum(m.c[f]).label(f) for f in FLOW_COMPONENTS])
-                         .where(*where).group_by(*[m.c[k] for k in KEYS]))
+            parts.append(_hinted(select(*[m.c[k] for k in KEYS], func.max(m.c.last_day).label("last_day"),
+                                        *[_sum(m.c[f]).label(f) for f in FLOW_COMPONENTS])
+                                 .where(*where).group_by(*[m.c[k] for k in KEYS]), m, units, codes))
         if plan.edge_days:
             r = rollup_day
             where = [*_selection(r, units, codes), r.c.day.in_(plan.edge_days), *_scope_rows(r, scope)]
-            parts.append(select(*[r.c[k] for k in KEYS], func.max(r.c.day).label("last_day"),
-                                *[_sum(r.c[f]).label(f) for f in FLOW_COMPONENTS])
-                         .where(*where).group_by(*[r.c[k] for k in KEYS]))
+            parts.append(_hinted(select(*[r.c[k] for k in KEYS], func.max(r.c.day).label("last_day"),
+                                        *[_sum(r.c[f]).label(f) for f in FLOW_COMPONENTS])
+                                 .where(*where).group_by(*[r.c[k] for k in KEYS]), r, units, codes))
         if not parts:
             return pd.DataFrame()
-        both = union_all(*parts).subquery()
-        statement = select(*[both.c[k] for k in KEYS], func.max(both.c.last_day).label("last_day"),
-                           *[_sum(both.c[f]).label(f) for f in FLOW_COMPONENTS]).group_by(*[both.c[k] for k in KEYS])
+        statement = parts[0] if len(parts) == 1 else _added(parts)
         flows = frame(connection, statement)
         if flows.empty:
             return pd.DataFrame()
@@ -76,6 +75,29 @@ def collapsed_rollups(engine: Engine, *, scope: Scope, units: Units, start: date
     return rows.sort_values(KEYS).reset_index(drop=True)
 
 
+def collapsed_units(engine: Engine, *, scope: Scope, units: Units, start: date, end: date) -> list[str]:
+    """The codes (sorted) of the units collapsed_rollups returns rows for, without reading the
+    rows: the attainment of a branch's outlets, which mostly have no targets, looks the targets
+    up first and reads rollups only if there are some."""
+    codes = _checked_codes(engine, scope, units, end)
+    found: set[str] = set()
+    with engine.connect() as connection:
+        plan = plan_period(connection, start, end)
+        for table, column, values in ((rollup_month, "month", plan.months), (rollup_day, "day", plan.edge_days)):
+            if values:
+                where = [*_selection(table, units, codes), table.c[column].in_(values), *_scope_rows(table, scope)]
+                statement = _hinted(select(table.c.unit_code).where(*where).distinct(), table, units, codes)
+                found |= set(connection.execute(statement).scalars())
+    return sorted(found)
+
+
+def _added(parts: list[Select]) -> Select:
+    """The month and edge-day parts added key by key (a lone part is already grouped)."""
+    both = union_all(*parts).subquery()
+    return select(*[both.c[k] for k in KEYS], func.max(both.c.last_day).label("last_day"),
+                  *[_sum(both.c[f]).label(f) for f in FLOW_COMPONENTS]).group_by(*[both.c[k] for k in KEYS])
+
+
 def _snapshots(connection, scope: Scope, units: Units, codes: list[str] | None,  # noqa: ANN001
                days: list[date], last: pd.DataFrame) -> pd.DataFrame:
     """Snapshot components of each unit's rows on its own last day of the row's grain."""
@@ -83,7 +105,7 @@ def _snapshots(connection, scope: Scope, units: Units, codes: list[str] | None, 
     where = [*_selection(r, units, codes), r.c.day.in_(days), *_scope_rows(r, scope)]
     statement = select(r.c.day, *[r.c[k] for k in KEYS], *[_sum(r.c[s]).label(s) for s in SNAPSHOTS])
     statement = statement.where(*where).group_by(r.c.day, *[r.c[k] for k in KEYS])
-    rows = frame(connection, statement)
+    rows = frame(connection, _hinted(statement, r, units, codes))
     rows = rows.assign(day=pd.to_datetime(rows["day"]), _grain=_grain_labels(rows))
     kept = rows.merge(last, on=["unit_code", "_grain", "day"], how="inner")
     return kept.drop(columns=["_grain", "day"])

@@ -1,7 +1,9 @@
-"""rollup_month: the flow components of rollup_day summed per calendar month.
+"""rollup_month: the flow components of rollup_day summed per calendar month, and
+rollup_month_unit: the same without the segment split, with each row's last-day snapshots.
 
-Rebuilt from rollup_day in SQL (one DELETE and one INSERT … SELECT … GROUP BY per call), so
-it can never disagree with the days it sums as long as it is rebuilt after them: the ETL
+Rebuilt in SQL (one DELETE and one INSERT … SELECT … GROUP BY per table and call): rollup_month
+from rollup_day, rollup_month_unit from rollup_month and the last days' rows of rollup_day, so
+neither can disagree with the days they sum as long as they are rebuilt after them: the ETL
 calls `rebuild_month_rollups` at the end of every rollup rebuild (etl/rollups.py).
 """
 
@@ -13,7 +15,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, Connection, Date, Float, and_, cast, delete, func, insert, or_, select
 
 from store.sums import stable_sum
-from store.schema import FLOW_COMPONENTS, rollup_day, rollup_month
+from store.schema import COMPONENTS, FLOW_COMPONENTS, SNAPSHOT_COMPONENTS, rollup_day, rollup_month, rollup_month_unit
 
 NO_PARENT = ""  # parent_code is part of the key, so the head office's NULL is stored as ""
 
@@ -77,4 +79,30 @@ def rebuild_month_rollups(connection: Connection, months: Iterable[date]) -> int
     columns = ["month", "unit_code", "level", "parent_code", "department", "kind", "segment", "last_day",
                *FLOW_COMPONENTS]
     result = connection.execute(insert(rollup_month).from_select(columns, statement))
+    _rebuild_unit_months(connection, months)
     return max(result.rowcount or 0, 0)
+
+
+def _rebuild_unit_months(connection: Connection, months: list[date]) -> None:
+    """rollup_month_unit for `months`: rollup_month's rows summed over segments, and the
+    snapshots of each row's last day, summed over the segments with a day row then."""
+    connection.execute(delete(rollup_month_unit).where(rollup_month_unit.c.month.in_(months)))
+    m, r = rollup_month.c, rollup_day.c
+    keys = ["level", "month", "department", "kind", "unit_code", "parent_code"]
+    flows = (select(*[m[k] for k in keys], func.max(m.last_day).label("last_day"),
+                    *[stable_sum(m[name], is_float=isinstance(m[name].type, Float)).label(name)
+                      for name in FLOW_COMPONENTS])
+             .where(m.month.in_(months)).group_by(*[m[k] for k in keys]).cte("flows"))
+    f = flows.c
+    # The last day's rows of the unit, department and kind: one per segment that has one (the
+    # unit's level and parent that day are the row's, since the row ends on it).
+    last = and_(r.day == f.last_day, r.unit_code == f.unit_code, r.department == f.department, r.kind == f.kind)
+    snapshots = [name for name in COMPONENTS if name in SNAPSHOT_COMPONENTS]
+    ends = (select(*[f[k] for k in keys], *[func.sum(r[name]).label(name) for name in snapshots])
+            .select_from(flows.join(rollup_day, last)).group_by(*[f[k] for k in keys]).cte("ends"))
+    e = ends.c
+    statement = select(*[f[k] for k in keys], f.last_day, *[f[name] for name in FLOW_COMPONENTS],
+                       *[func.coalesce(e[name], 0) for name in snapshots])
+    statement = statement.select_from(flows.outerjoin(ends, and_(*[e[k] == f[k] for k in keys])))
+    columns = [*keys, "last_day", *FLOW_COMPONENTS, *snapshots]
+    connection.execute(insert(rollup_month_unit).from_select(columns, statement))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Engine, and_, func, or_, select
+from sqlalchemy import Engine, String, and_, func, or_, select
 
 from store.read import frame
 from store.schema import org_unit, rollup_day
@@ -124,22 +124,59 @@ def level_rollups(engine: Engine, *, scope: Scope, level: str, under: str, start
     return rows.merge(last_names(engine, day=end), on="unit_code", how="left")
 
 
-def subtree_codes(engine: Engine, *, root: str, day: date, level: str | None = None) -> list[str]:
-    """Codes of every unit below `root` (itself included) in the versions begun by `day`,
-    so units merged away during a period are still found."""
+def latest_versions(connection, day: date, *columns) -> list[tuple]:  # noqa: ANN001 - a Connection
+    """(code, parent_code, level, *columns) of each unit's latest version begun by `day`, by code.
+
+    Plain tuples, not a DataFrame: the whole org (~5,700 units on the large bank) is walked in
+    Python on most page reads, and pandas' frame, drop_duplicates and groupby cost ten times
+    the query."""
     u = org_unit.c
-    with engine.connect() as connection:
-        units = frame(connection, select(u.code, u.parent_code, u.level).where(u.valid_from <= day).order_by(u.code, u.valid_from))
-    units = units.drop_duplicates("code", keep="last")
-    children = units.groupby("parent_code")["code"].apply(list).to_dict()
+    statement = select(u.code, u.parent_code, u.level, *columns).where(u.valid_from <= day)
+    result = connection.execute(statement.order_by(u.code, u.valid_from))
+    # Text needs none of SQLAlchemy's result processing: the driver's tuples in one fetch.
+    rows = result.cursor.fetchall() if all(isinstance(c.type, String) for c in columns) else result
+    latest = {row[0]: tuple(row) for row in rows}  # ordered by valid_from: the last one wins
+    result.close()
+    return list(latest.values())
+
+
+def subtree_of(versions: list[tuple], root: str) -> list[str]:
+    """Codes below `root` (itself first), level by level, each level's children by code."""
+    children: dict[str, list[str]] = {}
+    for code, parent, *_ in versions:
+        if parent is not None:
+            children.setdefault(parent, []).append(code)
     found, frontier = [root], [root]
     while frontier:
         frontier = [c for parent in frontier for c in children.get(parent, [])]
         found += frontier
+    return found
+
+
+def subtree_codes(engine: Engine, *, root: str, day: date, level: str | None = None) -> list[str]:
+    """Codes of every unit below `root` (itself included) in the versions begun by `day`,
+    so units merged away during a period are still found."""
+    with engine.connect() as connection:
+        versions = latest_versions(connection, day)
+    found = subtree_of(versions, root)
     if level is not None:
-        levels = dict(zip(units["code"], units["level"], strict=True))
+        levels = {code: unit_level for code, _, unit_level in versions}
         found = [c for c in found if levels.get(c) == level]
     return found
+
+
+def subtree_units(engine: Engine, *, root: str, day: date) -> pd.DataFrame:
+    """The units (code, name, name_en, level, parent_code) of the subtree of `root` (itself
+    included, see subtree_codes) as they stood on `day`, by code: what units_on gives for
+    those codes, from one read of the org instead of two."""
+    u = org_unit.c
+    with engine.connect() as connection:
+        versions = latest_versions(connection, day, u.name, u.name_en, u.valid_to)
+    inside = set(subtree_of(versions, root))
+    # A unit is on the org that day if its latest version begun by then has not ended.
+    rows = [(code, name, name_en, level, parent) for code, parent, level, name, name_en, valid_to in versions
+            if code in inside and (valid_to is None or valid_to > day)]
+    return pd.DataFrame(rows, columns=["code", "name", "name_en", "level", "parent_code"])
 
 
 def _grain_filter(grain: str, scope: Scope) -> list:

@@ -26,7 +26,7 @@ from sqlalchemy import (BigInteger, Connection, Engine, Float, Select, Table, an
 from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 
 from store.month_rollups import month_of, next_month
-from store.pages import Scope, lineage, subtree_codes
+from store.pages import Scope, latest_versions, lineage, subtree_codes
 from store.read import frame
 from store.schema import org_unit, rollup_day, rollup_month
 
@@ -59,8 +59,12 @@ def _days(start: date, end: date) -> list[date]:
 
 def _loaded_range(connection: Connection, first: date, last: date) -> tuple[date | None, date | None]:
     r = rollup_day.c
-    statement = select(func.min(r.day), func.max(r.day)).where(r.day.between(first, last))
-    return tuple(connection.execute(statement).one())  # type: ignore[return-value]
+    # Two scalar subqueries: SQLite answers a lone min() or max() of the primary key's leading
+    # day with one seek, but scans the index range of the month for both at once.
+    inside = r.day.between(first, last)
+    earliest = select(func.min(r.day)).where(inside).scalar_subquery()
+    latest = select(func.max(r.day)).where(inside).scalar_subquery()
+    return tuple(connection.execute(select(earliest, latest)).one())  # type: ignore[return-value]
 
 
 def plan_period(connection: Connection, start: date, end: date) -> _Plan:
@@ -135,6 +139,9 @@ _INDEXES = {
     ("rollup_month", "unit"): "sqlite_autoindex_rollup_month_1",  # (month, unit_code, department, kind, …)
     ("rollup_month", "children"): "ix_rollup_month_parent_month",
     ("rollup_month", "level"): "ix_rollup_month_level_month",
+    ("rollup_month_unit", "unit"): "ix_rollup_month_unit_unit_month",
+    ("rollup_month_unit", "children"): "ix_rollup_month_unit_parent_month",
+    ("rollup_month_unit", "level"): "sqlite_autoindex_rollup_month_unit_1",  # (level, month, department, kind, …)
 }
 
 
@@ -241,6 +248,10 @@ def _over_period(connection: Connection, scope: Scope, units: Units, codes: list
     rows of their grain's as-of day, per grain, added up in one statement. Every grain is
     read even without terms: units and dimension values are those of any row, as in kpi."""
     plan = plan_period(connection, start, end)
+    # A level read (every outlet of a subtree) is where month rows without segments pay; for
+    # one unit or a parent's children the single statement below is cheaper than one a grain.
+    if units.how == "level" and plan.months and unit_months.unsegmented(terms, dimensions):
+        return unit_months.over_period(connection, scope, units, codes, plan, start, end, terms, dimensions)
     keys = ["unit_code", *dimensions]
     r, m = rollup_day, rollup_month
     day_where = [*_selection(r, units, codes), *_scope_rows(r, scope)]
@@ -259,12 +270,28 @@ def _over_period(connection: Connection, scope: Scope, units: Units, codes: list
     return _union(connection, parts, keys, terms)
 
 
+# Imported last: store.unit_months builds on this module's helpers (the segment-free path of
+# _over_period above).
+from store import unit_months  # noqa: E402
+
+
+NAME_COLUMNS = ["unit_code", "name", "name_en", "level"]
+_MANY_CODES = 500  # beyond this, reading the whole org (~5,700 units) beats binding every code
+
+
 def unit_names(engine: Engine, *, codes: Sequence[str], day: date) -> pd.DataFrame:
     """unit_code, name, name_en, level of `codes` in their latest version begun by `day`
     (units merged away keep theirs), like store.pages.last_names but only for these units."""
+    wanted = set(codes)
     u = org_unit.c
-    statement = select(u.code.label("unit_code"), u.name, u.name_en, u.level, u.valid_from)
-    statement = statement.where(u.valid_from <= day, u.code.in_(sorted(set(codes))))
     with engine.connect() as connection:
-        names = frame(connection, statement.order_by(u.code, u.valid_from))
-    return names.drop_duplicates("unit_code", keep="last").drop(columns="valid_from").reset_index(drop=True)
+        if len(wanted) > _MANY_CODES:
+            versions = latest_versions(connection, day, u.name, u.name_en)
+            rows = [(code, name, name_en, level) for code, _, level, name, name_en in versions if code in wanted]
+        else:
+            statement = select(u.code, u.name, u.name_en, u.level).where(u.valid_from <= day, u.code.in_(sorted(wanted)))
+            latest = {row[0]: tuple(row) for row in connection.execute(statement.order_by(u.code, u.valid_from))}
+            rows = list(latest.values())  # ordered by valid_from: the last version of a code wins
+    if not rows:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in NAME_COLUMNS})
+    return pd.DataFrame(rows, columns=NAME_COLUMNS)

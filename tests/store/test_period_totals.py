@@ -14,11 +14,11 @@ import sqlalchemy as sa
 
 from kpi.metrics import compute_metrics, metrics_from_components
 from kpi.totals import period_totals_by, shape_totals, term_specs
-from store.collapsed import collapsed_rollups
+from store.collapsed import collapsed_rollups, collapsed_units
 from store.month_rollups import rebuild_month_rollups
 from store.pages import OutOfScope, Scope
 from store.read import frame
-from store.schema import COMPONENTS, org_unit, rollup_day, rollup_month
+from store.schema import COMPONENTS, SNAPSHOT_COMPONENTS, org_unit, rollup_day, rollup_month, rollup_month_unit
 from store.totals import Units, period_totals
 
 FIRST, LAST = date(2026, 9, 20), date(2026, 10, 12)
@@ -143,12 +143,44 @@ def test_month_rows_are_the_sums_of_their_days_and_follow_a_rebuild(store: sa.En
     pd.testing.assert_frame_equal(actual(), expected(), check_dtype=False)
 
 
+def _unit_months_of(daily: pd.DataFrame) -> pd.DataFrame:
+    """rollup_month_unit by its definition: per month × unit × parent × department × kind the
+    flows of the month's days, and the snapshots of the group's last day (its segments' rows)."""
+    keys = ["level", "month", "department", "kind", "unit_code", "parent_code"]
+    daily = daily.assign(month=pd.to_datetime(daily["day"]).dt.to_period("M").dt.start_time.dt.date,
+                         parent_code=daily["parent_code"].fillna(""), day=pd.to_datetime(daily["day"]).dt.date)
+    flows = [c for c in COMPONENTS if c not in SNAPSHOT_COMPONENTS]
+    snapshots = [c for c in COMPONENTS if c in SNAPSHOT_COMPONENTS]
+    out = daily.groupby(keys, as_index=False).agg(last_day=("day", "max"), **{c: (c, "sum") for c in flows})
+    ends = daily.merge(out[[*keys, "last_day"]], on=keys)
+    ends = ends[ends["day"] == ends["last_day"]].groupby(keys, as_index=False)[snapshots].sum()
+    return out.merge(ends, on=keys)[[*keys, "last_day", *COMPONENTS]].sort_values(keys).reset_index(drop=True)
+
+
+def test_unit_month_rows_hold_the_month_flows_and_their_last_days_snapshots(store: sa.Engine) -> None:
+    def actual() -> pd.DataFrame:
+        with store.connect() as connection:
+            rows = frame(connection, sa.select(rollup_month_unit))
+        keys = ["level", "month", "department", "kind", "unit_code", "parent_code"]
+        return rows[[*keys, "last_day", *COMPONENTS]].sort_values(keys).reset_index(drop=True)
+
+    pd.testing.assert_frame_equal(actual(), _unit_months_of(_daily(store)), check_dtype=False)
+    with store.begin() as connection:  # a reload changes the last day: its month follows
+        connection.execute(sa.delete(rollup_day).where(rollup_day.c.day == date(2026, 10, 12),
+                                                       rollup_day.c.segment == "wealth"))
+        connection.execute(sa.update(rollup_day).where(rollup_day.c.day == date(2026, 10, 11)).values(staff_cnt=9))
+        rebuild_month_rollups(connection, [date(2026, 10, 1)])
+    pd.testing.assert_frame_equal(actual(), _unit_months_of(_daily(store)), check_dtype=False)
+
+
 def test_period_totals_equal_the_engine_over_daily_rows(store: sa.Engine) -> None:
     daily = _daily(store)
     splits = [(None, ("kind",)), ("online", ("segment",)), (None, ("department",)), ("retail", ("kind", "segment"))]
     for start, end in PERIODS:
-        # Every period unsplit; the splits on the periods that mix month and day rows.
-        cases = [(None, ()), ("online", ())] + (splits if (start, end) in (PERIODS[1], PERIODS[3]) else [])
+        # Every period unsplit; the splits on the periods that mix month and day rows and on
+        # whole months (rollup_month_unit's path unless split by segment).
+        split = (start, end) in (PERIODS[0], PERIODS[1], PERIODS[3], PERIODS[5])
+        cases = [(None, ()), ("online", ())] + (splits if split else [])
         for units in UNITS:
             rows = _oracle_rows(daily, units)
             for department, dims in cases:
@@ -195,6 +227,18 @@ def test_collapsed_rows_give_the_engine_the_same_answers_for_any_subset(store: s
                         return compute_metrics(mine, metrics=METRICS, period_start=start, period_end=end, by=by,
                                                department="retail", kind=kind)
                     pd.testing.assert_frame_equal(metrics(collapsed), metrics(rows), check_exact=False, rtol=1e-12)
+
+
+def test_collapsed_units_are_the_units_of_the_collapsed_rows(store: sa.Engine) -> None:
+    for scope in (Scope("HO"), Scope("HO", department="online")):
+        for start, end in PERIODS:
+            for units in UNITS:
+                rows = collapsed_rollups(store, scope=scope, units=units, start=start, end=end)
+                expected = sorted(set(rows["unit_code"])) if not rows.empty else []
+                assert collapsed_units(store, scope=scope, units=units, start=start, end=end) == expected, (
+                    scope, units, start, end)
+    with pytest.raises(OutOfScope):
+        collapsed_units(store, scope=Scope("P2"), units=Units("unit", "B1"), start=FIRST, end=LAST)
 
 
 def test_reads_outside_the_scope_are_refused_and_a_department_sees_only_its_sales(store: sa.Engine) -> None:
