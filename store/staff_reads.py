@@ -16,6 +16,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, Select, case, func, or_, select, union_all
 
 from store import staff_month as sm
+from store import staff_pack
 from store.pages import Scope, lineage, subtree_codes
 from store.read import frame
 from store.schema import (STAFF_SALES, fact_contact, fact_conversion, fact_staff_day, org_unit, staff, staff_live,
@@ -66,14 +67,64 @@ def staff_sums(engine: Engine, *, scope: Scope, under: str, start: date, end: da
     outlets = subtree_codes(engine, root=under, day=end, level="outlet")
     with engine.connect() as connection:
         months, edges = _cover(connection, start, end)
-        sums, last = _per_staff([fetch(connection, p) for p in _sum_parts(months, edges, outlets, department)])
-        f = fact_staff_day.c
-        snapshots = fetch(connection, select(f.staff_id, *[f[n] for n in SNAPSHOTS])
-                          .select_from(sm.placed(fact_staff_day))
-                          .where(f.day == (last if isinstance(last, date) else None), staff.c.outlet_code.in_(outlets)))
-        roster = fetch(connection, _versions(outlets, start, end)).drop_duplicates("staff_id", keep="last")
-        live = fetch(connection, _live(connection, outlets, start, end))
-    return {"roster": roster.reset_index(drop=True), "sums": sums, "snapshots": snapshots, "contacts_live": live}
+        packed = _packed_sums(connection, months, outlets, department) if months and not edges else None
+        if packed is None:
+            sums, last = _per_staff([fetch(connection, p) for p in _sum_parts(months, edges, outlets, department)])
+            snapshots = fetch(connection, _snapshots(outlets, last))
+        else:
+            sums, last, snapshots = packed
+        roster_live = _packed_roster(connection, outlets, start, end)
+        if roster_live is None:
+            roster = fetch(connection, _versions(outlets, start, end)).drop_duplicates("staff_id", keep="last")
+            roster_live = roster.reset_index(drop=True), fetch(connection, _live(connection, outlets, start, end))
+    return {"roster": roster_live[0], "sums": sums, "snapshots": snapshots, "contacts_live": roster_live[1]}
+
+
+def _snapshots(outlets: list[str], last: date | None) -> Select:
+    """Snapshot columns of the facts placed in `outlets` on `last` (the subtree's last day)."""
+    f = fact_staff_day.c
+    return (select(f.staff_id, *[f[n] for n in SNAPSHOTS]).select_from(sm.placed(fact_staff_day))
+            .where(f.day == (last if isinstance(last, date) else None), staff.c.outlet_code.in_(outlets)))
+
+
+def _packed_sums(connection: Connection, months: list[date], outlets: list[str],
+                 department: str | None) -> tuple[pd.DataFrame, date | None, pd.DataFrame] | None:
+    """sums, last day and snapshots of whole `months` from staff_pack, shaped as the SQL
+    path's (_month_part + _per_staff + _snapshots); None if a month is not packed."""
+    found = staff_pack.read(connection, months, "sums")
+    rows = staff_pack.rows_in(found[0], "outlet_code", outlets) if found else None
+    if rows is None or rows.empty:
+        return None
+    days = rows["last_day"].dropna()
+    last = days.max() if not days.empty else None
+    snapshots = rows.loc[rows["last_day"] == last, ["staff_id", *SNAPSHOTS]].reset_index(drop=True)
+    parts = [rows[["staff_id", "outlet_code", "last_day", *sm.SUMMED]]]
+    if department is not None:  # behaviour from the 'all' rows, sales from the department's
+        sold = staff_pack.read(connection, months, "sales")
+        if sold is None:
+            return None
+        sales = staff_pack.rows_in(sold[0], "outlet_code", outlets)
+        sales = sales[sales["department"] == department].assign(last_day=None, **{n: 0 for n in sm.BEHAVIOUR})
+        parts = [parts[0].assign(**{n: 0 for n in STAFF_SALES}), sales[parts[0].columns]]
+    sums, _ = _per_staff(parts)
+    return sums, last, snapshots
+
+
+def _packed_roster(connection: Connection, outlets: list[str], start: date,
+                   end: date) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """roster and contacts_live from staff_pack when its month of `end` holds that very day.
+    Each staff × outlet there is its latest version begun by `end`; a member's versions follow
+    one another, so the latest in the subtree overlapping [start, end] is the latest of those
+    whose outlet is in the subtree, if it ends after `start`."""
+    month = [sm.month_start(end)]
+    found, live = staff_pack.read(connection, month, "roster"), staff_pack.read(connection, month, "live")
+    if found is None or live is None or found[1][0] != end:
+        return None
+    versions = staff_pack.rows_in(found[0], "outlet_code", outlets, ending_after=start)
+    if versions.empty:
+        return None
+    roster = versions.drop_duplicates("staff_id", keep="last")[ROSTER].reset_index(drop=True)
+    return roster, staff_pack.rows_in(live[0], "staff_id", roster["staff_id"].tolist())
 
 
 def fetch(connection: Connection, statement: Select) -> pd.DataFrame:
@@ -163,11 +214,4 @@ def _versions(outlets: list[str], start: date, end: date) -> Select:
 def _live(connection: Connection, outlets: list[str], start: date, end: date) -> Select:
     """Relations live at `end` per staff × kind of the roster: kept by the rollup rebuild for
     period ends, else counted from fact_contact (exact, slower)."""
-    ids = roster_ids(outlets, start, end)
-    if sm.has_live(connection, end):
-        v = staff_live.c
-        return select(v.staff_id, v.kind, v.live.label("contacts_live")).where(v.day == end, v.staff_id.in_(ids))
-    c = fact_contact.c
-    return (select(c.staff_id, c.kind, func.count().label("contacts_live"))
-            .where(c.staff_id.in_(ids), c.added_on <= end, or_(c.removed_on.is_(None), c.removed_on > end))
-            .group_by(c.staff_id, c.kind))
+    return staff_pack.live_on(connection, end, roster_ids(outlets, start, end))
