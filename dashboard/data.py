@@ -186,7 +186,9 @@ def subtree_units(scope: Scope, under: str, day: date) -> pd.DataFrame:
     pages.lineage(engine(), scope=scope, code=under, day=day)
     codes = set(pages.subtree_codes(engine(), root=under, day=day))
     units = pages.units_on(engine(), day=day)
-    return units[units["code"].isin(codes)].reset_index(drop=True)
+    # isin on object values: pandas' text columns make an Arrow scalar of every value looked
+    # for (~10 µs each: 50 ms for a bank's 5,000 outlets).
+    return units[units["code"].astype(object).isin(codes)].reset_index(drop=True)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only

@@ -116,12 +116,14 @@ def read(connection: Connection, months: Sequence[date], part: str) -> tuple[lis
     return [pa.ipc.open_stream(row.data).read_all() for row in rows], [row.as_of for row in rows]
 
 
-def rows_in(tables: list[pa.Table], column: str, values: Sequence[str], *, ending_after: date | None = None) -> pd.DataFrame:
+def rows_in(tables: list[pa.Table], column: str, values: Sequence[str] | pd.Series, *,
+            ending_after: date | None = None) -> pd.DataFrame:
     """The rows of `tables` whose `column` is one of `values` (and, given `ending_after`, whose
     valid_to is NULL or later), as one DataFrame in the parts' order."""
     table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
     if table.num_rows:
-        keep = pc.is_in(table[column], value_set=pa.array(list(values), type=table.schema.field(column).type))
+        wanted = pa.array(values if isinstance(values, pd.Series) else list(values)).cast(table.schema.field(column).type)
+        keep = pc.is_in(table[column], value_set=wanted)
         if ending_after is not None:
             ends = table["valid_to"]
             keep = pc.and_(keep, pc.or_kleene(pc.is_null(ends), pc.greater(ends, pa.scalar(ending_after, ends.type))

@@ -124,7 +124,7 @@ def _packed_roster(connection: Connection, outlets: list[str], start: date,
     if versions.empty:
         return None
     roster = versions.drop_duplicates("staff_id", keep="last")[ROSTER].reset_index(drop=True)
-    return roster, staff_pack.rows_in(live[0], "staff_id", roster["staff_id"].tolist())
+    return roster, staff_pack.rows_in(live[0], "staff_id", roster["staff_id"])
 
 
 def fetch(connection: Connection, statement: Select) -> pd.DataFrame:
@@ -144,8 +144,10 @@ def _per_staff(parts: list[pd.DataFrame]) -> tuple[pd.DataFrame, date | None]:
     days = rows["last_day"].dropna()
     last = days.max() if not days.empty else None
     rows = rows[["staff_id", *sm.SUMMED]]
-    if rows["staff_id"].duplicated().any():
-        rows = rows.groupby("staff_id", sort=False).sum().reset_index()
+    repeated = rows["staff_id"].duplicated(keep=False)
+    if repeated.any():  # only the few who moved are grouped: a groupby of all costs more than the read
+        summed = rows[repeated].groupby("staff_id", sort=False).sum().reset_index()
+        rows = pd.concat([rows[~repeated], summed], ignore_index=True)
     return rows, last
 
 
