@@ -41,6 +41,14 @@ def metrics(engine: sa.Engine, scope: Scope, unit: str, start: date, end: date, 
     return staff_metrics_from_sums(staff_sums(engine, scope=scope, under=unit, start=start, end=end, department=department))
 
 
+def copy_of(engine: sa.Engine, path: Path) -> sa.Engine:
+    """A writable copy of a SQLite store (its WAL checkpointed first: the file alone may lag)."""
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    shutil.copy(engine.url.database, path)
+    return make_engine(f"sqlite:///{path}")
+
+
 def test_every_built_month_has_its_parts_as_of_its_last_day_with_facts(crossing: sa.Engine) -> None:
     with crossing.connect() as connection:
         rows = connection.execute(sa.select(pack_table.c.month, pack_table.c.part, pack_table.c.as_of,
@@ -94,8 +102,7 @@ def test_a_branch_reads_only_its_own_staff_from_the_bank_wide_parts(crossing: sa
 
 
 def test_a_rebuild_replaces_the_parts_and_a_month_without_rows_has_none(crossing: sa.Engine, tmp_path: Path) -> None:
-    shutil.copy(crossing.url.database, tmp_path / "copy.db")
-    engine = make_engine(f"sqlite:///{tmp_path / 'copy.db'}")
+    engine = copy_of(crossing, tmp_path / "copy.db")
     sm.rebuild_months(engine, [date(2026, 11, 2)])
     with engine.begin() as connection:
         assert connection.execute(sa.select(sa.func.count()).select_from(pack_table)).scalar() == 8
@@ -106,8 +113,7 @@ def test_a_rebuild_replaces_the_parts_and_a_month_without_rows_has_none(crossing
 
 
 def test_migration_0006_packs_the_months_a_store_already_has(crossing: sa.Engine, tmp_path: Path) -> None:
-    shutil.copy(crossing.url.database, tmp_path / "old.db")
-    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    engine = copy_of(crossing, tmp_path / "old.db")
     with engine.begin() as connection:
         before = connection.execute(sa.select(pack_table.c.month, pack_table.c.part, pack_table.c.row_count)
                                     .order_by(pack_table.c.month, pack_table.c.part)).all()
