@@ -117,16 +117,39 @@ def read(connection: Connection, months: Sequence[date], part: str) -> tuple[lis
 
 
 def rows_in(tables: list[pa.Table], column: str, values: Sequence[str] | pd.Series, *,
-            ending_after: date | None = None) -> pd.DataFrame:
+            ending_after: date | None = None) -> pa.Table:
     """The rows of `tables` whose `column` is one of `values` (and, given `ending_after`, whose
-    valid_to is NULL or later), as one DataFrame in the parts' order."""
+    valid_to is NULL or later), in the parts' order."""
     table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
-    if table.num_rows:
-        wanted = pa.array(values if isinstance(values, pd.Series) else list(values)).cast(table.schema.field(column).type)
-        keep = pc.is_in(table[column], value_set=wanted)
-        if ending_after is not None:
-            ends = table["valid_to"]
-            keep = pc.and_(keep, pc.or_kleene(pc.is_null(ends), pc.greater(ends, pa.scalar(ending_after, ends.type))
-                                              if ends.type != pa.null() else pa.scalar(False)))
-        table = table.filter(keep)
-    return table.to_pandas()
+    if not table.num_rows:
+        return table
+    wanted = pa.array(values if isinstance(values, pd.Series) else list(values)).cast(table.schema.field(column).type)
+    keep = pc.is_in(table[column], value_set=wanted)
+    if ending_after is not None:
+        ends = table["valid_to"]
+        later = pc.greater(ends, pa.scalar(ending_after, ends.type)) if ends.type != pa.null() else pa.scalar(False)
+        keep = pc.and_(keep, pc.or_kleene(pc.is_null(ends), later))
+    return table if pc.all(keep).as_py() else table.filter(keep)  # a whole bank keeps all: no copy
+
+
+def summed_per_staff(rows: pa.Table, columns: Sequence[str]) -> pd.DataFrame:
+    """staff_id and `columns` summed per staff member (one who moved has a row per outlet)."""
+    rows = rows.select(["staff_id", *columns])
+    counts = pc.value_counts(rows["staff_id"])
+    repeated = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
+    if not len(repeated):
+        return rows.to_pandas()
+    # Only the few who moved are grouped: a group-by of every row costs more than the read.
+    moved = pc.is_in(rows["staff_id"], value_set=repeated)
+    summed = (rows.filter(moved).group_by("staff_id", use_threads=False).aggregate([(c, "sum") for c in columns])
+              .select(["staff_id", *[f"{c}_sum" for c in columns]]).rename_columns(["staff_id", *columns]))
+    return pa.concat_tables([rows.filter(pc.invert(moved)), summed.cast(rows.schema)]).to_pandas()
+
+
+def last_per_staff(rows: pa.Table) -> pa.Table:
+    """The last row of each member of `rows` (sorted by staff_id, as the roster part is)."""
+    ids = rows["staff_id"]
+    if rows.num_rows < 2:
+        return rows
+    changes = pc.not_equal(ids.slice(0, rows.num_rows - 1), ids.slice(1))
+    return rows.filter(pa.chunked_array([*changes.chunks, pa.array([True])]))

@@ -13,6 +13,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Connection, Engine, Select, case, func, or_, select, union_all
 
 from store import staff_month as sm
@@ -93,21 +95,22 @@ def _packed_sums(connection: Connection, months: list[date], outlets: list[str],
     path's (_month_part + _per_staff + _snapshots); None if a month is not packed."""
     found = staff_pack.read(connection, months, "sums")
     rows = staff_pack.rows_in(found[0], "outlet_code", outlets) if found else None
-    if rows is None or rows.empty:
+    if rows is None or not rows.num_rows:
         return None
-    days = rows["last_day"].dropna()
-    last = days.max() if not days.empty else None
-    snapshots = rows.loc[rows["last_day"] == last, ["staff_id", *SNAPSHOTS]].reset_index(drop=True)
-    parts = [rows[["staff_id", "outlet_code", "last_day", *sm.SUMMED]]]
-    if department is not None:  # behaviour from the 'all' rows, sales from the department's
-        sold = staff_pack.read(connection, months, "sales")
-        if sold is None:
-            return None
-        sales = staff_pack.rows_in(sold[0], "outlet_code", outlets)
-        sales = sales[sales["department"] == department].assign(last_day=None, **{n: 0 for n in sm.BEHAVIOUR})
-        parts = [parts[0].assign(**{n: 0 for n in STAFF_SALES}), sales[parts[0].columns]]
-    sums, _ = _per_staff(parts)
-    return sums, last, snapshots
+    last = pc.max(rows["last_day"]).as_py() if rows["last_day"].null_count < rows.num_rows else None
+    on_last = rows.filter(pc.equal(rows["last_day"], pa.scalar(last, rows["last_day"].type))) if last else rows.slice(0, 0)
+    snapshots = on_last.select(["staff_id", *SNAPSHOTS]).to_pandas()
+    if department is None:
+        return staff_pack.summed_per_staff(rows, sm.SUMMED), last, snapshots
+    sold = staff_pack.read(connection, months, "sales")
+    if sold is None:
+        return None
+    # Behaviour from the 'all' rows, sales from the department's (as _month_part does).
+    behaviour = rows.select(["staff_id", "outlet_code", "last_day", *sm.SUMMED]).to_pandas()
+    sales = staff_pack.rows_in(sold[0], "outlet_code", outlets).to_pandas()
+    sales = sales[sales["department"] == department].assign(last_day=None, **{n: 0 for n in sm.BEHAVIOUR})
+    parts = [behaviour.assign(**{n: 0 for n in STAFF_SALES}), sales[behaviour.columns]]
+    return _per_staff(parts)[0], last, snapshots
 
 
 def _packed_roster(connection: Connection, outlets: list[str], start: date,
@@ -121,10 +124,10 @@ def _packed_roster(connection: Connection, outlets: list[str], start: date,
     if found is None or live is None or found[1][0] != end:
         return None
     versions = staff_pack.rows_in(found[0], "outlet_code", outlets, ending_after=start)
-    if versions.empty:
+    if not versions.num_rows:
         return None
-    roster = versions.drop_duplicates("staff_id", keep="last")[ROSTER].reset_index(drop=True)
-    return roster, staff_pack.rows_in(live[0], "staff_id", roster["staff_id"])
+    roster = staff_pack.last_per_staff(versions).select(ROSTER).to_pandas()
+    return roster, staff_pack.rows_in(live[0], "staff_id", roster["staff_id"]).to_pandas()
 
 
 def fetch(connection: Connection, statement: Select) -> pd.DataFrame:
