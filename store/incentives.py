@@ -186,7 +186,7 @@ def approved_target_values(engine: Engine, *, period: str, unit_codes: list[str]
     return out
 
 
-def scoped_targets(engine: Engine, *, period: str, unit_codes: list[str], staff_ids: Select) -> pd.DataFrame:
+def scoped_targets(engine: Engine, *, period: str, unit_codes: list[str] | Select, staff_ids: Select) -> pd.DataFrame:
     """The target cells of a period whose unit is one of `unit_codes` or one of the staff
     `staff_ids` selects (staff-level cells), each with its last approved value and version
     (NaN if never approved): filtered in SQL, so a bank's whole table is never read."""

@@ -199,12 +199,13 @@ def _month_part(months: list[date], outlets: list[str], department: str | None) 
             .where(m.department.in_([sm.ALL, sales_from]), *where))
 
 
-def roster_ids(outlets: list[str], start: date, end: date) -> Select:
-    """The staff on the roster of `outlets` at some time of [start, end] (a subquery)."""
+def roster_ids(outlets: list[str] | Select, start: date, end: date) -> Select:
+    """The staff on the roster of `outlets` (codes, or a subquery of them) at some time of
+    [start, end] (a subquery)."""
     return select(staff.c.staff_id).where(*_in_roster(outlets, start, end))
 
 
-def _in_roster(outlets: list[str], start: date, end: date) -> list:
+def _in_roster(outlets: list[str] | Select, start: date, end: date) -> list:
     s = staff.c
     return [s.outlet_code.in_(outlets), s.valid_from <= end, or_(s.valid_to.is_(None), s.valid_to > start)]
 

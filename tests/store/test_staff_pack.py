@@ -124,3 +124,18 @@ def test_migration_0006_packs_the_months_a_store_already_has(crossing: sa.Engine
         after = connection.execute(sa.select(pack_table.c.month, pack_table.c.part, pack_table.c.row_count)
                                    .order_by(pack_table.c.month, pack_table.c.part)).all()
     assert after == before and len(after) == 8
+
+
+@pytest.mark.parametrize("level", [None, "outlet", "branch"])
+def test_a_subtree_as_a_subquery_holds_the_codes_of_subtree_codes(crossing: sa.Engine, level: str | None) -> None:
+    """pages.subtree_select (the incentive targets' filter) against pages.subtree_codes, before
+    and after the merge of 2026-10-31 (a merged outlet stays in its subtree)."""
+    from store.pages import subtree_select
+
+    merged, survivor, _ = moved(crossing)
+    roots = ["HO", branch_of(crossing, survivor), survivor, merged]
+    with crossing.connect() as connection:
+        for day in (date(2026, 10, 27), date(2026, 11, 3)):
+            for root in roots:
+                found = connection.execute(subtree_select(root=root, day=day, level=level)).scalars().all()
+                assert sorted(found) == sorted(subtree_codes(crossing, root=root, day=day, level=level))
