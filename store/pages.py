@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Engine, Select, and_, exists, func, or_, select
+from sqlalchemy import CTE, Engine, Select, and_, exists, func, or_, select
 
 from store import bulk
 from store.read import frame
@@ -147,18 +147,28 @@ def subtree_codes(engine: Engine, *, root: str, day: date, level: str | None = N
     return found
 
 
-def subtree_select(*, root: str, day: date, level: str | None = None) -> Select:
-    """The codes of subtree_codes as a subquery (a recursive CTE): for SQL that filters by a
+def subtree_table(*, root: str, day: date) -> CTE:
+    """The units of subtree_codes (code, level) as a recursive CTE: for SQL that filters by a
     subtree of thousands of units without binding each code (at a whole bank, building and
-    binding 5,000 parameters cost more than the query)."""
+    binding 5,000 parameters cost more than the query). One CTE serves several filters of a
+    statement (codes_in), so the walk runs once."""
     u, later = org_unit.c, org_unit.alias("later").c
     # A unit's latest version begun by `day` (as subtree_codes keeps), found by index seeks.
     latest = [u.valid_from <= day,
               ~exists().where(later.code == u.code, later.valid_from <= day, later.valid_from > u.valid_from)]
     tree = select(u.code, u.level).where(u.code == root, *latest).cte(recursive=True)
     # UNION, not UNION ALL: a unit reached twice (a cycle in bad org data) ends the walk.
-    tree = tree.union(select(u.code, u.level).join(tree, u.parent_code == tree.c.code).where(*latest))
+    return tree.union(select(u.code, u.level).join(tree, u.parent_code == tree.c.code).where(*latest))
+
+
+def codes_in(tree: CTE, level: str | None = None) -> Select:
+    """The codes of `tree` (of one level, if given), as a subquery."""
     return select(tree.c.code).where(tree.c.level == level) if level is not None else select(tree.c.code)
+
+
+def subtree_select(*, root: str, day: date, level: str | None = None) -> Select:
+    """subtree_codes as a subquery."""
+    return codes_in(subtree_table(root=root, day=day), level)
 
 
 def _grain_filter(grain: str, scope: Scope) -> list:

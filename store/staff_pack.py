@@ -146,10 +146,12 @@ def summed_per_staff(rows: pa.Table, columns: Sequence[str]) -> pd.DataFrame:
     return pa.concat_tables([rows.filter(pc.invert(moved)), summed.cast(rows.schema)]).to_pandas()
 
 
-def last_per_staff(rows: pa.Table) -> pa.Table:
-    """The last row of each member of `rows` (sorted by staff_id, as the roster part is)."""
-    ids = rows["staff_id"]
-    if rows.num_rows < 2:
-        return rows
-    changes = pc.not_equal(ids.slice(0, rows.num_rows - 1), ids.slice(1))
-    return rows.filter(pa.chunked_array([*changes.chunks, pa.array([True])]))
+def last_per_staff(rows: pa.Table, columns: Sequence[str]) -> pd.DataFrame:
+    """`columns` of the last row of each member of `rows` (sorted by staff_id, as the roster
+    part is)."""
+    rows = rows.select(list(columns))
+    if rows.num_rows >= 2:
+        ids = rows["staff_id"]
+        changes = pc.not_equal(ids.slice(0, rows.num_rows - 1), ids.slice(1))
+        rows = rows.filter(pa.chunked_array([*changes.chunks, pa.array([True])]))
+    return rows.to_pandas()

@@ -98,8 +98,10 @@ def _packed_sums(connection: Connection, months: list[date], outlets: list[str],
     if rows is None or not rows.num_rows:
         return None
     last = pc.max(rows["last_day"]).as_py() if rows["last_day"].null_count < rows.num_rows else None
-    on_last = rows.filter(pc.equal(rows["last_day"], pa.scalar(last, rows["last_day"].type))) if last else rows.slice(0, 0)
-    snapshots = on_last.select(["staff_id", *SNAPSHOTS]).to_pandas()
+    snapshots = rows.select(["staff_id", "last_day", *SNAPSHOTS])  # the few columns, before filtering copies them
+    on_last = snapshots.filter(pc.equal(snapshots["last_day"], pa.scalar(last, snapshots["last_day"].type))) \
+        if last else snapshots.slice(0, 0)
+    snapshots = on_last.drop_columns(["last_day"]).to_pandas()
     if department is None:
         return staff_pack.summed_per_staff(rows, sm.SUMMED), last, snapshots
     sold = staff_pack.read(connection, months, "sales")
@@ -126,7 +128,7 @@ def _packed_roster(connection: Connection, outlets: list[str], start: date,
     versions = staff_pack.rows_in(found[0], "outlet_code", outlets, ending_after=start)
     if not versions.num_rows:
         return None
-    roster = staff_pack.last_per_staff(versions).select(ROSTER).to_pandas()
+    roster = staff_pack.last_per_staff(versions, ROSTER)
     return roster, staff_pack.rows_in(live[0], "staff_id", roster["staff_id"]).to_pandas()
 
 
