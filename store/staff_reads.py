@@ -3,7 +3,9 @@
 Placement follows the rollups: a fact belongs to the outlet its staff member was in on the
 fact's own day. `staff_sums` (the pages' read) sums in SQL, from staff_month for the whole
 months of a period and from the facts for its other days, and returns one row per staff
-member; kpi.staff.staff_metrics_from_sums turns them into metrics. `subtree_staff` fetches
+member; kpi.staff.staff_metrics_from_sums turns them into metrics. Whole months, and a roster
+on a month's last day with facts, come from store.staff_pack instead when it has them: the
+same rows, without a whole bank's rows crossing the driver one value at a time. `subtree_staff` fetches
 the raw candidates for kpi.staff.staff_metrics, which places them in pandas: the reference
 the fast read is tested against.
 """
@@ -62,7 +64,8 @@ def staff_sums(engine: Engine, *, scope: Scope, under: str, start: date, end: da
     """The staff of `under` over [start, end], summed in SQL: "roster" (each one's latest
     version in the subtree), "sums" (per staff: STAFF_DAYS, flows, weighted-average parts and
     sales — of `department` only, if given), "snapshots" (on the subtree's
-    last day with a staff-day fact) and "contacts_live" (per staff × kind at `end`).
+    last day with a staff-day fact) and "contacts_live" (per staff × kind at `end`); from
+    staff_pack where it holds them (whole months; a roster and live relations at its as_of).
 
     Raises OutOfScope when `under` is outside the caller's scope."""
     lineage(engine, scope=scope, code=under, day=end)  # refuse anything outside scope
