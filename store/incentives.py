@@ -47,7 +47,10 @@ def _need_reason(reason: str) -> str:
 
 
 def _as_floats(rows: pd.DataFrame) -> pd.DataFrame:
-    return rows.astype({name: float for name in CURVE_FIELDS})
+    # Only the columns not float already (NUMERIC comes as Decimal): pandas' astype costs
+    # milliseconds even on a frame without rows, and the incentives page reads curves twice.
+    loose = {name: float for name in CURVE_FIELDS if rows[name].dtype != "float64"}
+    return rows.astype(loose) if loose else rows
 
 
 def read_curves(engine: Engine, *, status: str | None) -> pd.DataFrame:
