@@ -121,7 +121,13 @@ def split_metrics(scope: Scope, code: str, start: date, end: date, metrics: tupl
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
 def staff_metrics(scope: Scope, under: str, start: date, end: date) -> pd.DataFrame:
     """One row per staff member of the subtree, with their workload and sales."""
-    return staff_metrics_from_sums(staff_sums(engine(), scope=scope, under=under, start=start, end=end))
+    return _cacheable(staff_metrics_from_sums(staff_sums(engine(), scope=scope, under=under, start=start, end=end)))
+
+
+def _cacheable(rows: pd.DataFrame) -> pd.DataFrame:
+    """`rows` in one block per dtype: st.cache_data pickles what a read returns, and a frame
+    built column by column (~35 blocks) pickles in twice the time (40 ms at 50,000 staff)."""
+    return rows.copy()
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
@@ -261,7 +267,7 @@ def staff_metrics_in(scope: Scope, under: str, start: date, end: date, departmen
     """`staff_metrics` with the sales of one department only (None = all), so a staff list
     under a department filter adds up to its unit's rollup under the same filter."""
     parts = staff_sums(engine(), scope=scope, under=under, start=start, end=end, department=department)
-    return staff_metrics_from_sums(parts)
+    return _cacheable(staff_metrics_from_sums(parts))
 
 
 # --- data health ---
@@ -341,8 +347,9 @@ def incentive_targets(scope: Scope, period: str, under: str, start: date, end: d
     from store.staff_reads import roster_ids
 
     pages.lineage(engine(), scope=scope, code=under, day=end)  # refuse anything outside scope
-    codes = pages.subtree_codes(engine(), root=under, day=end)
-    outlets = pages.subtree_codes(engine(), root=under, day=end, level="outlet")
+    # The subtree as subqueries: a bank's 5,000 codes bound one by one cost more than the read.
+    tree = pages.subtree_table(root=under, day=end)
+    codes, outlets = pages.codes_in(tree), pages.codes_in(tree, level="outlet")
     # Staff cells: everyone on the roster of the subtree in the period (the staff_metrics_in rows).
     return scoped_targets(engine(), period=period, unit_codes=codes, staff_ids=roster_ids(outlets, start, end))
 

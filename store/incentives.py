@@ -47,7 +47,10 @@ def _need_reason(reason: str) -> str:
 
 
 def _as_floats(rows: pd.DataFrame) -> pd.DataFrame:
-    return rows.astype({name: float for name in CURVE_FIELDS})
+    # Only the columns not float already (NUMERIC comes as Decimal): pandas' astype costs
+    # milliseconds even on a frame without rows, and the incentives page reads curves twice.
+    loose = {name: float for name in CURVE_FIELDS if rows[name].dtype != "float64"}
+    return rows.astype(loose) if loose else rows
 
 
 def read_curves(engine: Engine, *, status: str | None) -> pd.DataFrame:
@@ -186,7 +189,7 @@ def approved_target_values(engine: Engine, *, period: str, unit_codes: list[str]
     return out
 
 
-def scoped_targets(engine: Engine, *, period: str, unit_codes: list[str], staff_ids: Select) -> pd.DataFrame:
+def scoped_targets(engine: Engine, *, period: str, unit_codes: list[str] | Select, staff_ids: Select) -> pd.DataFrame:
     """The target cells of a period whose unit is one of `unit_codes` or one of the staff
     `staff_ids` selects (staff-level cells), each with its last approved value and version
     (NaN if never approved): filtered in SQL, so a bank's whole table is never read."""

@@ -22,6 +22,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     PrimaryKeyConstraint,
@@ -421,4 +422,18 @@ staff_live = Table(
     Column("staff_id", CODE, primary_key=True),
     Column("kind", DIM, primary_key=True),
     Column("live", Integer, nullable=False),
+)
+
+# The staff pages' month reads, packed (store.staff_pack): per month, a few parts ("sums",
+# "sales", "roster", "live"), each one Arrow IPC stream of a whole bank's rows. A page at head
+# office needs ~35 numbers for each of ~50,000 staff; fetched as SQL rows that is ~2 M Python
+# objects (≈ 1 s on SQLite), as one blob per part it is a copy. Rebuilt with staff_month.
+staff_pack = Table(
+    "staff_pack",
+    metadata,
+    Column("month", Date, primary_key=True),
+    Column("part", DIM, primary_key=True),
+    Column("as_of", Date, nullable=False),  # roster and live relations are those of this day
+    Column("row_count", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
 )

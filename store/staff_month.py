@@ -106,8 +106,9 @@ def _month_rows(first: date, last: date) -> list[Select]:
 
 
 def rebuild_months(engine: Engine, days: Iterable[date]) -> int:
-    """Rebuild staff_month for every month that holds one of `days` (one transaction per
-    month); return the rows written."""
+    """Rebuild staff_month, and its packed copy staff_pack, for every month that holds one of
+    `days` (one transaction per month); return the staff_month rows written."""
+    from store import staff_pack  # it reads this module's helpers: imported when first used
     columns = ["month", "department", "outlet_code", "staff_id", "last_day", *SUMMED]
     written = 0
     for first in sorted({month_start(d) for d in days}):
@@ -115,6 +116,7 @@ def rebuild_months(engine: Engine, days: Iterable[date]) -> int:
             connection.execute(delete(staff_month).where(staff_month.c.month == first))
             for rows in _month_rows(first, month_end(first)):
                 written += connection.execute(insert(staff_month).from_select(columns, rows)).rowcount
+            staff_pack.rebuild(connection, first)
     return written
 
 

@@ -3,7 +3,9 @@
 Placement follows the rollups: a fact belongs to the outlet its staff member was in on the
 fact's own day. `staff_sums` (the pages' read) sums in SQL, from staff_month for the whole
 months of a period and from the facts for its other days, and returns one row per staff
-member; kpi.staff.staff_metrics_from_sums turns them into metrics. `subtree_staff` fetches
+member; kpi.staff.staff_metrics_from_sums turns them into metrics. Whole months, and a roster
+on a month's last day with facts, come from store.staff_pack instead when it has them: the
+same rows, without a whole bank's rows crossing the driver one value at a time. `subtree_staff` fetches
 the raw candidates for kpi.staff.staff_metrics, which places them in pandas: the reference
 the fast read is tested against.
 """
@@ -13,9 +15,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Connection, Engine, Select, case, func, or_, select, union_all
 
 from store import staff_month as sm
+from store import staff_pack
 from store.pages import Scope, lineage, subtree_codes
 from store.read import frame
 from store.schema import (STAFF_SALES, fact_contact, fact_conversion, fact_staff_day, org_unit, staff, staff_live,
@@ -59,21 +64,75 @@ def staff_sums(engine: Engine, *, scope: Scope, under: str, start: date, end: da
     """The staff of `under` over [start, end], summed in SQL: "roster" (each one's latest
     version in the subtree), "sums" (per staff: STAFF_DAYS, flows, weighted-average parts and
     sales — of `department` only, if given), "snapshots" (on the subtree's
-    last day with a staff-day fact) and "contacts_live" (per staff × kind at `end`).
+    last day with a staff-day fact) and "contacts_live" (per staff × kind at `end`); from
+    staff_pack where it holds them (whole months; a roster and live relations at its as_of).
 
     Raises OutOfScope when `under` is outside the caller's scope."""
     lineage(engine, scope=scope, code=under, day=end)  # refuse anything outside scope
     outlets = subtree_codes(engine, root=under, day=end, level="outlet")
     with engine.connect() as connection:
         months, edges = _cover(connection, start, end)
-        sums, last = _per_staff([fetch(connection, p) for p in _sum_parts(months, edges, outlets, department)])
-        f = fact_staff_day.c
-        snapshots = fetch(connection, select(f.staff_id, *[f[n] for n in SNAPSHOTS])
-                          .select_from(sm.placed(fact_staff_day))
-                          .where(f.day == (last if isinstance(last, date) else None), staff.c.outlet_code.in_(outlets)))
-        roster = fetch(connection, _versions(outlets, start, end)).drop_duplicates("staff_id", keep="last")
-        live = fetch(connection, _live(connection, outlets, start, end))
-    return {"roster": roster.reset_index(drop=True), "sums": sums, "snapshots": snapshots, "contacts_live": live}
+        packed = _packed_sums(connection, months, outlets, department) if months and not edges else None
+        if packed is None:
+            sums, last = _per_staff([fetch(connection, p) for p in _sum_parts(months, edges, outlets, department)])
+            snapshots = fetch(connection, _snapshots(outlets, last))
+        else:
+            sums, last, snapshots = packed
+        roster_live = _packed_roster(connection, outlets, start, end)
+        if roster_live is None:
+            roster = fetch(connection, _versions(outlets, start, end)).drop_duplicates("staff_id", keep="last")
+            roster_live = roster.reset_index(drop=True), fetch(connection, _live(connection, outlets, start, end))
+    return {"roster": roster_live[0], "sums": sums, "snapshots": snapshots, "contacts_live": roster_live[1]}
+
+
+def _snapshots(outlets: list[str], last: date | None) -> Select:
+    """Snapshot columns of the facts placed in `outlets` on `last` (the subtree's last day)."""
+    f = fact_staff_day.c
+    return (select(f.staff_id, *[f[n] for n in SNAPSHOTS]).select_from(sm.placed(fact_staff_day))
+            .where(f.day == (last if isinstance(last, date) else None), staff.c.outlet_code.in_(outlets)))
+
+
+def _packed_sums(connection: Connection, months: list[date], outlets: list[str],
+                 department: str | None) -> tuple[pd.DataFrame, date | None, pd.DataFrame] | None:
+    """sums, last day and snapshots of whole `months` from staff_pack, shaped as the SQL
+    path's (_month_part + _per_staff + _snapshots); None if a month is not packed."""
+    found = staff_pack.read(connection, months, "sums")
+    rows = staff_pack.rows_in(found[0], "outlet_code", outlets) if found else None
+    if rows is None or not rows.num_rows:
+        return None
+    last = pc.max(rows["last_day"]).as_py() if rows["last_day"].null_count < rows.num_rows else None
+    snapshots = rows.select(["staff_id", "last_day", *SNAPSHOTS])  # the few columns, before filtering copies them
+    on_last = snapshots.filter(pc.equal(snapshots["last_day"], pa.scalar(last, snapshots["last_day"].type))) \
+        if last else snapshots.slice(0, 0)
+    snapshots = on_last.drop_columns(["last_day"]).to_pandas()
+    if department is None:
+        return staff_pack.summed_per_staff(rows, sm.SUMMED), last, snapshots
+    sold = staff_pack.read(connection, months, "sales")
+    if sold is None:
+        return None
+    # Behaviour from the 'all' rows, sales from the department's (as _month_part does).
+    behaviour = rows.select(["staff_id", "outlet_code", "last_day", *sm.SUMMED]).to_pandas()
+    sales = staff_pack.rows_in(sold[0], "outlet_code", outlets).to_pandas()
+    sales = sales[sales["department"] == department].assign(last_day=None, **{n: 0 for n in sm.BEHAVIOUR})
+    parts = [behaviour.assign(**{n: 0 for n in STAFF_SALES}), sales[behaviour.columns]]
+    return _per_staff(parts)[0], last, snapshots
+
+
+def _packed_roster(connection: Connection, outlets: list[str], start: date,
+                   end: date) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """roster and contacts_live from staff_pack when its month of `end` holds that very day.
+    Each staff × outlet there is its latest version begun by `end`; a member's versions follow
+    one another, so the latest in the subtree overlapping [start, end] is the latest of those
+    whose outlet is in the subtree, if it ends after `start`."""
+    month = [sm.month_start(end)]
+    found, live = staff_pack.read(connection, month, "roster"), staff_pack.read(connection, month, "live")
+    if found is None or live is None or found[1][0] != end:
+        return None
+    versions = staff_pack.rows_in(found[0], "outlet_code", outlets, ending_after=start)
+    if not versions.num_rows:
+        return None
+    roster = staff_pack.last_per_staff(versions, ROSTER)
+    return roster, staff_pack.rows_in(live[0], "staff_id", roster["staff_id"]).to_pandas()
 
 
 def fetch(connection: Connection, statement: Select) -> pd.DataFrame:
@@ -93,8 +152,10 @@ def _per_staff(parts: list[pd.DataFrame]) -> tuple[pd.DataFrame, date | None]:
     days = rows["last_day"].dropna()
     last = days.max() if not days.empty else None
     rows = rows[["staff_id", *sm.SUMMED]]
-    if rows["staff_id"].duplicated().any():
-        rows = rows.groupby("staff_id", sort=False).sum().reset_index()
+    repeated = rows["staff_id"].duplicated(keep=False)
+    if repeated.any():  # only the few who moved are grouped: a groupby of all costs more than the read
+        summed = rows[repeated].groupby("staff_id", sort=False).sum().reset_index()
+        rows = pd.concat([rows[~repeated], summed], ignore_index=True)
     return rows, last
 
 
@@ -143,12 +204,13 @@ def _month_part(months: list[date], outlets: list[str], department: str | None) 
             .where(m.department.in_([sm.ALL, sales_from]), *where))
 
 
-def roster_ids(outlets: list[str], start: date, end: date) -> Select:
-    """The staff on the roster of `outlets` at some time of [start, end] (a subquery)."""
+def roster_ids(outlets: list[str] | Select, start: date, end: date) -> Select:
+    """The staff on the roster of `outlets` (codes, or a subquery of them) at some time of
+    [start, end] (a subquery)."""
     return select(staff.c.staff_id).where(*_in_roster(outlets, start, end))
 
 
-def _in_roster(outlets: list[str], start: date, end: date) -> list:
+def _in_roster(outlets: list[str] | Select, start: date, end: date) -> list:
     s = staff.c
     return [s.outlet_code.in_(outlets), s.valid_from <= end, or_(s.valid_to.is_(None), s.valid_to > start)]
 
@@ -163,11 +225,4 @@ def _versions(outlets: list[str], start: date, end: date) -> Select:
 def _live(connection: Connection, outlets: list[str], start: date, end: date) -> Select:
     """Relations live at `end` per staff × kind of the roster: kept by the rollup rebuild for
     period ends, else counted from fact_contact (exact, slower)."""
-    ids = roster_ids(outlets, start, end)
-    if sm.has_live(connection, end):
-        v = staff_live.c
-        return select(v.staff_id, v.kind, v.live.label("contacts_live")).where(v.day == end, v.staff_id.in_(ids))
-    c = fact_contact.c
-    return (select(c.staff_id, c.kind, func.count().label("contacts_live"))
-            .where(c.staff_id.in_(ids), c.added_on <= end, or_(c.removed_on.is_(None), c.removed_on > end))
-            .group_by(c.staff_id, c.kind))
+    return staff_pack.live_on(connection, end, roster_ids(outlets, start, end))
