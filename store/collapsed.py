@@ -17,11 +17,11 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import BigInteger, Engine, Float, Select, cast, func, select, union_all
+from sqlalchemy import BigInteger, Engine, Float, Select, cast, func, or_, select, union_all
 
 from store.read import frame
-from store.schema import FLOW_COMPONENTS, SNAPSHOT_COMPONENTS, COMPONENTS, rollup_day, rollup_month
-from store.totals import (ALL, Scope, Units, _checked_codes, _hinted, _scope_rows, _selection, plan_period,
+from store.schema import BEHAVIOUR_COMPONENTS, FLOW_COMPONENTS, SNAPSHOT_COMPONENTS, COMPONENTS, rollup_day, rollup_month
+from store.totals import (ALL, Scope, Units, _checked_codes, _grain, _hinted, _scope_rows, _selection, plan_period,
                           unit_names)
 
 KEYS = ["unit_code", "level", "department", "kind", "segment"]
@@ -123,7 +123,11 @@ def _snapshots(connection, scope: Scope, units: Units, codes: list[str] | None, 
                days: list[date], last: pd.DataFrame, snapshots: list[str]) -> pd.DataFrame:
     """Snapshot components of each unit's rows on its own last day of the row's grain."""
     r = rollup_day
-    where = [*_selection(r, units, codes), r.c.day.in_(days), *_scope_rows(r, scope)]
+    # Only rows of the snapshots' grains: a row of another grain holds 0 of them, and its keys
+    # are among the flow rows anyway (the behaviour snapshots of a province: 1 row, not ~25).
+    grains = sorted({"behaviour" if s in BEHAVIOUR_COMPONENTS else "customer" for s in snapshots})
+    where = [*_selection(r, units, codes), r.c.day.in_(days), *_scope_rows(r, scope),
+             or_(*[_grain(r, g) for g in grains])]
     statement = select(r.c.day, *[r.c[k] for k in KEYS], *[_sum(r.c[s]).label(s) for s in snapshots])
     statement = statement.where(*where).group_by(r.c.day, *[r.c[k] for k in KEYS])
     rows = frame(connection, _hinted(statement, r, units, codes))
