@@ -68,17 +68,18 @@ def collapsed_rollups(engine: Engine, *, scope: Scope, units: Units, start: date
         flow_rows = frame(connection, statement)
         if flow_rows.empty:
             return pd.DataFrame()
-        flow_rows = flow_rows.assign(_grain=_grain_labels(flow_rows), last_day=pd.to_datetime(flow_rows["last_day"]))
-        last = flow_rows.groupby(["unit_code", "_grain"])["last_day"].max().rename("day").reset_index()
+        grains = _grain_labels(flow_rows)
+        # Each row's day, its unit's last day of the row's grain: one groupby, not a merge.
+        day = pd.to_datetime(flow_rows["last_day"]).groupby([flow_rows["unit_code"], grains]).transform("max")
         rows = flow_rows.drop(columns="last_day")
-        if snapshots:  # every snapshot row's keys have month or edge-day rows: no rows are lost
+        if snapshots:  # every snapshot row's keys have month or edge-day rows: a left merge loses none
+            last = pd.DataFrame({"unit_code": rows["unit_code"], "_grain": grains, "day": day}).drop_duplicates()
             days = sorted(set(last["day"].dt.date))
             rows = rows.merge(_snapshots(connection, scope, units, codes, days, last, snapshots), on=KEYS,
-                              how="outer")
-    rows = rows.assign(_grain=_grain_labels(rows)).drop(columns="day", errors="ignore")
-    rows = rows.merge(last, on=["unit_code", "_grain"], how="left").drop(columns="_grain")
+                              how="left")  # keeps the left rows' order: `day` below lines up
+            rows[snapshots] = rows[snapshots].fillna(0)
+    rows["day"] = day.to_numpy()
     chosen = [*flows, *snapshots]
-    rows[chosen] = rows[chosen].fillna(0)
     rows = rows.astype({c: "float64" if isinstance(rollup_day.c[c].type, Float) else "int64" for c in chosen})
     if names:
         rows = rows.merge(unit_names(engine, codes=rows["unit_code"].unique(), day=end)
