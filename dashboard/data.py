@@ -229,7 +229,7 @@ def attainment(scope: Scope, code: str, period_key: str, start: date, end: date,
                department: str | None = None) -> pd.DataFrame:
     """Target cells of `code` (or of its children) for the period with actual, completion,
     time progress, gap and status, from the KPI engine."""
-    from kpi.bulletin import attainment_sheet
+    from kpi.bulletin import attainment_sheet, cell_components
 
     units = Units("children", code) if children else Units("unit", code)
     # The targets first (the units with rows are cheap to find): most units below the top have
@@ -242,7 +242,9 @@ def attainment(scope: Scope, code: str, period_key: str, start: date, end: date,
         cells = cells[cells["department"] == department]
     if cells.empty:
         return pd.DataFrame()
-    rows = collapsed_rollups(engine(), scope=scope, units=units, start=start, end=end, names=children)
+    # Only the columns the cells' actuals are computed from (a few of ~30: each costs SQL and pandas).
+    rows = collapsed_rollups(engine(), scope=scope, units=units, start=start, end=end, names=children,
+                             components=cell_components(cells["kpi"]))
     judged = attainment_sheet(rows, cells, period=period_key, start=start, end=end, as_of=end)
     names = rows[["unit_code", "name", "name_en"]].drop_duplicates("unit_code") if "name" in rows else None
     return judged.merge(names, on="unit_code", how="left") if names is not None else judged

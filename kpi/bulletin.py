@@ -6,6 +6,7 @@ dashboard write the sheets to Excel.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from functools import lru_cache
 
@@ -13,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from kpi.attainment import attainment
+from kpi.cell_values import grouped_values
 from kpi.frames import member
 from kpi.metrics import compute_metrics
 from kpi.registry import COMPONENTS, get_metric
@@ -37,6 +39,13 @@ def measure_grain(kpi: str) -> str:
     metric = get_metric(TARGET_MEASURES.get(kpi, kpi))
     grains = {COMPONENTS[term.component].grain for term in metric.terms}
     return grains.pop() if len(grains) == 1 else "mixed"
+
+
+def cell_components(kpis: Iterable[str]) -> list[str]:
+    """The rollup components the actuals of target cells of `kpis` are computed from: a read
+    of only these columns gives target_actuals the same numbers."""
+    measures = [get_metric(TARGET_MEASURES.get(k, k)) for k in dict.fromkeys(kpis)]
+    return sorted({term.component for metric in measures for term in metric.terms})
 
 
 def target_actuals(rollups: pd.DataFrame, targets: pd.DataFrame, *, start: date, end: date) -> pd.DataFrame:
@@ -123,14 +132,13 @@ def _batch_key(kpi: str, department: str, kind: str, segment: str, units: frozen
 
 
 def _batch_values(rollups: pd.DataFrame, key: tuple, measures: list[str], targets: pd.DataFrame, *,
-                  start: date, end: date) -> pd.DataFrame:
+                  start: date, end: date) -> dict[str, dict]:
     units, dims = key
     rows = rollups[member(rollups["unit_code"], units)]
     mine = targets[member(targets["unit_code"], units)]
     filters = {d: sorted(set(mine[d]) - {ALL}) for d in dims}
-    values = compute_metrics(rows, metrics=list(dict.fromkeys(measures)), period_start=start, period_end=end,
-                             by=["unit_code", *dims], **filters)
-    return values.set_index(["unit_code", *dims]).to_dict()
+    # compute_metrics' numbers, as arrays (kpi.cell_values): its frame work dominated the page.
+    return grouped_values(rows, measures=measures, dims=dims, filters=filters, start=start, end=end)
 
 
 def attainment_sheet(rollups: pd.DataFrame, targets: pd.DataFrame, *, period: str, start: date, end: date, as_of: date) -> pd.DataFrame:

@@ -99,6 +99,18 @@ def business_day_count(start: date, end: date, *, overrides: pd.DataFrame | None
 def elapsed_and_total(period_start: date, period_end: date, as_of: date, *,
                       overrides: pd.DataFrame | None = None) -> tuple[int, int]:
     """(business days from period_start up to and including as_of, business days in period)."""
+    if overrides is None:  # the shipped calendar never changes in a process: ~5 ms a call saved
+        return _shipped_elapsed_and_total(period_start, period_end, as_of)
+    return _elapsed_and_total(period_start, period_end, as_of, overrides)
+
+
+@lru_cache(maxsize=1024)
+def _shipped_elapsed_and_total(period_start: date, period_end: date, as_of: date) -> tuple[int, int]:
+    return _elapsed_and_total(period_start, period_end, as_of, None)
+
+
+def _elapsed_and_total(period_start: date, period_end: date, as_of: date,
+                       overrides: pd.DataFrame | None) -> tuple[int, int]:
     flags = business_day_flags(period_start, period_end, overrides=overrides)
     elapsed = flags.loc[: pd.Timestamp(as_of)] if len(flags) else flags
     return int(elapsed.sum()), int(flags.sum())

@@ -12,15 +12,16 @@ no unit of the subset has a later day, exactly as with the daily rows.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import BigInteger, Engine, Float, Select, cast, func, select, union_all
+from sqlalchemy import BigInteger, Engine, Float, Select, cast, func, or_, select, union_all
 
 from store.read import frame
-from store.schema import FLOW_COMPONENTS, SNAPSHOT_COMPONENTS, COMPONENTS, rollup_day, rollup_month
-from store.totals import (ALL, Scope, Units, _checked_codes, _hinted, _scope_rows, _selection, plan_period,
+from store.schema import BEHAVIOUR_COMPONENTS, FLOW_COMPONENTS, SNAPSHOT_COMPONENTS, COMPONENTS, rollup_day, rollup_month
+from store.totals import (ALL, Scope, Units, _checked_codes, _grain, _hinted, _scope_rows, _selection, plan_period,
                           unit_names)
 
 KEYS = ["unit_code", "level", "department", "kind", "segment"]
@@ -36,9 +37,15 @@ def _grain_labels(rows: pd.DataFrame) -> np.ndarray:
 
 
 def collapsed_rollups(engine: Engine, *, scope: Scope, units: Units, start: date, end: date,
-                      names: bool = True) -> pd.DataFrame:
+                      names: bool = True, components: Sequence[str] | None = None) -> pd.DataFrame:
     """Rollup-shaped rows of `units` for [start, end], collapsed (see the module docstring),
-    with each unit's name and name_en when `names`. Empty when the units have no rows."""
+    with each unit's name and name_en when `names`. Empty when the units have no rows.
+
+    `components` (None = all) limits the columns read: the attainment of a page needs a few of
+    the ~30, and each one costs in SQL and in every pandas step below. The rows, their `day`
+    and the values of the columns read are the same either way (a row's existence and day
+    come from its keys' month and edge-day rows, not from any component)."""
+    flows, snapshots = _chosen(components)
     codes = _checked_codes(engine, scope, units, end)
     with engine.connect() as connection:
         plan = plan_period(connection, start, end)
@@ -47,28 +54,33 @@ def collapsed_rollups(engine: Engine, *, scope: Scope, units: Units, start: date
             m = rollup_month
             where = [*_selection(m, units, codes), m.c.month.in_(plan.months), *_scope_rows(m, scope)]
             parts.append(_hinted(select(*[m.c[k] for k in KEYS], func.max(m.c.last_day).label("last_day"),
-                                        *[_sum(m.c[f]).label(f) for f in FLOW_COMPONENTS])
+                                        *[_sum(m.c[f]).label(f) for f in flows])
                                  .where(*where).group_by(*[m.c[k] for k in KEYS]), m, units, codes))
         if plan.edge_days:
             r = rollup_day
             where = [*_selection(r, units, codes), r.c.day.in_(plan.edge_days), *_scope_rows(r, scope)]
             parts.append(_hinted(select(*[r.c[k] for k in KEYS], func.max(r.c.day).label("last_day"),
-                                        *[_sum(r.c[f]).label(f) for f in FLOW_COMPONENTS])
+                                        *[_sum(r.c[f]).label(f) for f in flows])
                                  .where(*where).group_by(*[r.c[k] for k in KEYS]), r, units, codes))
         if not parts:
             return pd.DataFrame()
-        statement = parts[0] if len(parts) == 1 else _added(parts)
-        flows = frame(connection, statement)
-        if flows.empty:
+        statement = parts[0] if len(parts) == 1 else _added(parts, flows)
+        flow_rows = frame(connection, statement)
+        if flow_rows.empty:
             return pd.DataFrame()
-        flows = flows.assign(_grain=_grain_labels(flows), last_day=pd.to_datetime(flows["last_day"]))
-        last = flows.groupby(["unit_code", "_grain"])["last_day"].max().rename("day").reset_index()
-        snapshots = _snapshots(connection, scope, units, codes, sorted(set(last["day"].dt.date)), last)
-    rows = flows.drop(columns="last_day").merge(snapshots, on=KEYS, how="outer")
-    rows = rows.assign(_grain=_grain_labels(rows)).drop(columns="day", errors="ignore")
-    rows = rows.merge(last, on=["unit_code", "_grain"], how="left").drop(columns="_grain")
-    rows[COMPONENTS] = rows[COMPONENTS].fillna(0)
-    rows = rows.astype({c: "float64" if isinstance(rollup_day.c[c].type, Float) else "int64" for c in COMPONENTS})
+        grains = _grain_labels(flow_rows)
+        # Each row's day, its unit's last day of the row's grain: one groupby, not a merge.
+        day = pd.to_datetime(flow_rows["last_day"]).groupby([flow_rows["unit_code"], grains]).transform("max")
+        rows = flow_rows.drop(columns="last_day")
+        if snapshots:  # every snapshot row's keys have month or edge-day rows: a left merge loses none
+            last = pd.DataFrame({"unit_code": rows["unit_code"], "_grain": grains, "day": day}).drop_duplicates()
+            days = sorted(set(last["day"].dt.date))
+            rows = rows.merge(_snapshots(connection, scope, units, codes, days, last, snapshots), on=KEYS,
+                              how="left")  # keeps the left rows' order: `day` below lines up
+            rows[snapshots] = rows[snapshots].fillna(0)
+    rows["day"] = day.to_numpy()
+    chosen = [*flows, *snapshots]
+    rows = rows.astype({c: "float64" if isinstance(rollup_day.c[c].type, Float) else "int64" for c in chosen})
     if names:
         rows = rows.merge(unit_names(engine, codes=rows["unit_code"].unique(), day=end)
                           .drop(columns="level"), on="unit_code", how="left")
@@ -91,19 +103,33 @@ def collapsed_units(engine: Engine, *, scope: Scope, units: Units, start: date, 
     return sorted(found)
 
 
-def _added(parts: list[Select]) -> Select:
+def _chosen(components: Sequence[str] | None) -> tuple[list[str], list[str]]:
+    """The flow and the snapshot columns to read, in the table's order."""
+    if components is None:
+        return list(FLOW_COMPONENTS), list(SNAPSHOTS)
+    unknown = set(components) - set(COMPONENTS)
+    if unknown:
+        raise ValueError(f"unknown components {sorted(unknown)}")
+    return [c for c in FLOW_COMPONENTS if c in components], [c for c in SNAPSHOTS if c in components]
+
+
+def _added(parts: list[Select], flows: list[str]) -> Select:
     """The month and edge-day parts added key by key (a lone part is already grouped)."""
     both = union_all(*parts).subquery()
     return select(*[both.c[k] for k in KEYS], func.max(both.c.last_day).label("last_day"),
-                  *[_sum(both.c[f]).label(f) for f in FLOW_COMPONENTS]).group_by(*[both.c[k] for k in KEYS])
+                  *[_sum(both.c[f]).label(f) for f in flows]).group_by(*[both.c[k] for k in KEYS])
 
 
 def _snapshots(connection, scope: Scope, units: Units, codes: list[str] | None,  # noqa: ANN001
-               days: list[date], last: pd.DataFrame) -> pd.DataFrame:
+               days: list[date], last: pd.DataFrame, snapshots: list[str]) -> pd.DataFrame:
     """Snapshot components of each unit's rows on its own last day of the row's grain."""
     r = rollup_day
-    where = [*_selection(r, units, codes), r.c.day.in_(days), *_scope_rows(r, scope)]
-    statement = select(r.c.day, *[r.c[k] for k in KEYS], *[_sum(r.c[s]).label(s) for s in SNAPSHOTS])
+    # Only rows of the snapshots' grains: a row of another grain holds 0 of them, and its keys
+    # are among the flow rows anyway (the behaviour snapshots of a province: 1 row, not ~25).
+    grains = sorted({"behaviour" if s in BEHAVIOUR_COMPONENTS else "customer" for s in snapshots})
+    where = [*_selection(r, units, codes), r.c.day.in_(days), *_scope_rows(r, scope),
+             or_(*[_grain(r, g) for g in grains])]
+    statement = select(r.c.day, *[r.c[k] for k in KEYS], *[_sum(r.c[s]).label(s) for s in snapshots])
     statement = statement.where(*where).group_by(r.c.day, *[r.c[k] for k in KEYS])
     rows = frame(connection, _hinted(statement, r, units, codes))
     rows = rows.assign(day=pd.to_datetime(rows["day"]), _grain=_grain_labels(rows))

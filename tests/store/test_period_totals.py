@@ -229,6 +229,21 @@ def test_collapsed_rows_give_the_engine_the_same_answers_for_any_subset(store: s
                     pd.testing.assert_frame_equal(metrics(collapsed), metrics(rows), check_exact=False, rtol=1e-12)
 
 
+def test_collapsed_rows_of_some_components_are_the_full_rows_cut_to_them(store: sa.Engine) -> None:
+    picks = (["account_cnt", "deposit_amount", "contacts_added"], ["staff_cnt", "contacts_live"],
+             ["contact_enabled_cnt", "staff_cnt", "funded_cnt", "reply_percentage_num"])
+    for scope in (Scope("HO"), Scope("HO", department="online")):
+        for start, end in PERIODS:
+            for units in UNITS:
+                full = collapsed_rollups(store, scope=scope, units=units, start=start, end=end)
+                for picked in picks:
+                    cut = collapsed_rollups(store, scope=scope, units=units, start=start, end=end, components=picked)
+                    want = full[[c for c in full.columns if c not in COMPONENTS or c in picked]] if not full.empty else full
+                    pd.testing.assert_frame_equal(cut, want, obj=f"{scope} {units} {start} {picked}")
+    with pytest.raises(ValueError, match="unknown"):
+        collapsed_rollups(store, scope=Scope("HO"), units=Units("unit", "HO"), start=FIRST, end=LAST, components=["x"])
+
+
 def test_collapsed_units_are_the_units_of_the_collapsed_rows(store: sa.Engine) -> None:
     for scope in (Scope("HO"), Scope("HO", department="online")):
         for start, end in PERIODS:
