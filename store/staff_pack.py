@@ -28,7 +28,6 @@ from sqlalchemy import Connection, Select, and_, delete, func, insert, or_, sele
 
 from store import bulk
 from store import staff_month as sm
-from store.read import frame
 from store.schema import (STAFF_SALES, fact_contact, fact_conversion, fact_staff_day, staff, staff_live, staff_month,
                           staff_pack)
 
@@ -44,8 +43,8 @@ def rebuild(connection: Connection, month: date) -> None:
         return
     # The driver's rows straight into frames (bulk.fetch_frame): SQLAlchemy's Row objects cost
     # ~20 s a month for a national bank's 400K staff (profiled on the national day).
-    parts = {"sums": bulk.fetch_frame(connection, _sums(month)), "sales": frame(connection, _sales(month)),
-             "roster": _roster(connection, as_of), "live": frame(connection, live_on(connection, as_of))}
+    parts = {"sums": bulk.fetch_frame(connection, _sums(month)), "sales": bulk.fetch_frame(connection, _sales(month)),
+             "roster": _roster(connection, as_of), "live": bulk.fetch_frame(connection, live_on(connection, as_of))}
     connection.execute(insert(staff_pack), [
         {"month": month, "part": part, "as_of": as_of, "row_count": len(rows), "data": _pack(rows)}
         for part, rows in parts.items()])
