@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from bench import figures, report
-from bench.run import Options, run
+from bench.run import Options, pages_only, run
 from etl.demo import SCALES
 
 
@@ -31,15 +31,23 @@ from etl.demo import SCALES
               help="Cache of generated banks, the stores and the loaders' logs.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("bench"), show_default=True,
               help="Where results.md and results.json are written.")
+@click.option("--pages-only", "pages_url", metavar="URL", default=None,
+              help="Only measure the pages of the store at URL (already loaded); print them, write nothing.")
 def main(scale: str, days: int | None, seed: int, runs: int, naive_runs: int, load_timeout: float, postgres: bool,
-         day_scale: str, data_dir: Path, out_dir: Path) -> None:
+         day_scale: str, data_dir: Path, out_dir: Path, pages_url: str | None) -> None:
     """Measure the budgets of DESIGN §7 and write results.md and results.json.
 
     Example: python -m bench --scale small --days 7 --day-scale small
+
+    Pages of a loaded store only: python -m bench --pages-only sqlite:///data/bench/large.db
     """
     options = Options(scale, days or SCALES[scale].days, seed, runs, naive_runs, load_timeout, postgres, day_scale,
                       data_dir)
     started = time.monotonic()
+    if pages_url:
+        echo = lambda message: click.echo(f"{time.monotonic() - started:7.1f} s · {message}", err=True)  # noqa: E731
+        report.print_pages(pages_only(pages_url, options, echo))
+        return
     result = run(options, lambda message: click.echo(f"{time.monotonic() - started:7.1f} s · {message}", err=True))
     rows = figures.figures(result)
     report.print_table(result, rows)

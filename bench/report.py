@@ -139,3 +139,14 @@ def _slowest_steps(result: dict) -> list[str]:
                     slow = sorted(timing["steps_ms"].items(), key=lambda item: -item[1])[:3]
                     lines.append(f"- {page} · {persona}: " + ", ".join(f"`{k}` {ms:,.0f} ms" for k, ms in slow))
     return ["Pages over budget, their slowest data calls (median ms per view):", "", *lines] if lines else []
+
+
+def print_pages(measured: dict) -> None:
+    """`--pages-only`: each persona's pages with median, p95 and the slowest step."""
+    print(f"{'persona':<15}{'scope':<8}{'page':<12}{'median ms':>10}{'p95 ms':>9}  slowest step")
+    for persona, entry in measured.items():
+        for page, timing in entry["pages"].items():
+            steps = sorted(timing["steps_ms"].items(), key=lambda item: -item[1])
+            slowest = f"{steps[0][0]} {steps[0][1]:.0f} ms" if steps else ""
+            print(f"{persona:<15}{entry['scope']:<8}{page:<12}{timing['median_ms']:>10.0f}{timing['p95_ms']:>9.0f}  "
+                  f"{slowest}")

@@ -134,3 +134,14 @@ def test_the_overview_adoption_metrics_are_the_pages() -> None:
         raise AssertionError(f"{name} not found in {path}")
 
     assert literal(ROOT / "bench/pages.py", "ADOPTION") == literal(ROOT / "dashboard/app_pages/overview.py", "ADOPTION")
+
+
+def test_pages_only_measures_every_page_of_a_loaded_store(data_dir: Path, finished: dict) -> None:
+    store = data_dir / "small.db"
+    done = subprocess.run([sys.executable, "-m", "bench", "--pages-only", f"sqlite:///{store}", "--runs", "5"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-4000:]
+    lines = done.stdout.splitlines()
+    assert lines[0].split()[:4] == ["persona", "scope", "page", "median"]
+    shown = {(line.split()[0], line.split()[2]) for line in lines[1:]}
+    assert shown == {(persona, page) for persona, pages in PERSONA_PAGES.items() for page in pages}
