@@ -12,13 +12,14 @@ import hashlib
 import io
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
+from python_calamine import CalamineWorkbook
 from charset_normalizer import from_bytes
 
 BOM = b"\xef\xbb\xbf"
@@ -267,16 +268,27 @@ def _read_csv(path: Path, text: str) -> tuple[list[str], list[int], list[list[st
 
 def _read_xlsx(path: Path) -> tuple[list[str], list[int], list[list[str]]]:
     try:
-        # calamine (Rust) reads the same cells as openpyxl ~8× faster: a large bank's monthly
-        # tasks workbook (466K rows) took 125 s with openpyxl.
-        sheet = pd.read_excel(path, dtype=str, header=None, keep_default_na=False, engine="calamine")
+        # calamine (Rust) reads the cells; ~8× faster than openpyxl (a large bank's monthly tasks
+        # workbook of 466K rows took 125 s with openpyxl). Read directly, not through
+        # pd.read_excel, whose per-cell conversion in Python doubled the time (10.7 → 4.8 s).
+        cells = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python(skip_empty_area=False)
     except Exception as exc:  # the reader raises many types for a broken workbook
         raise SourceError(path, f"not a readable Excel workbook ({type(exc).__name__}: {exc})")
-    if sheet.empty:
+    values = [[cell if cell.__class__ is str else cell_text(cell) for cell in row] for row in cells]
+    if not values:
         raise SourceError(path, "is empty: its first sheet has no header row")
     # Row 1 is the header: data starts on row 2, blank rows included in the count.
-    values = sheet.to_numpy().tolist()
     return values[0], list(range(2, len(values) + 1)), values[1:]
+
+
+def cell_text(cell: object) -> str:
+    """A non-text Excel cell as the text pandas' reader (read_excel, dtype=str) gives it: whole
+    floats without '.0', dates as midnight datetimes; tests/etl check the two agree."""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    if isinstance(cell, date) and not isinstance(cell, datetime):
+        return str(datetime(cell.year, cell.month, cell.day))
+    return str(cell)
 
 
 def day_of_name(path: Path) -> date | None:
