@@ -80,20 +80,37 @@ def import_targets(engine: Engine, *, cells: pd.DataFrame, by: str, reason: str)
     counts = {"inserted": 0, "updated": 0, "unchanged": 0}
     with engine.begin() as connection:
         existing = frame(connection, select(target.c.id, target.c.version, target.c.value, *[target.c[c] for c in CELL]))
-        current = {tuple(row[c] for c in CELL): row for _, row in existing.iterrows()}
-        for _, cell in cells.iterrows():
+        current = {tuple(row[c] for c in CELL): row for row in existing.to_dict("records")}
+        created: list[tuple[dict, Decimal]] = []
+        for cell in cells.to_dict("records"):
             key = tuple(cell[c] for c in CELL)
             value = Decimal(str(cell["value"])).quantize(Decimal("0.01"))
             if key not in current:
-                _insert(connection, cell, value, by=by, reason=reason)
-                counts["inserted"] += 1
+                created.append((cell, value))
             elif Decimal(str(current[key]["value"])) != value:
                 old = current[key]
                 _update(connection, int(old["id"]), int(old["version"]), {"value": value, "status": "draft"}, by=by, reason=reason)
                 counts["updated"] += 1
             else:
                 counts["unchanged"] += 1
+        _insert_many(connection, created, by=by, reason=reason)
+        counts["inserted"] = len(created)
     return counts
+
+
+def _insert_many(connection: Connection, cells: list[tuple[dict, Decimal]], *, by: str, reason: str) -> None:
+    """New cells and their audit rows in two batched statements: one statement per cell cost
+    ~9 ms each (a large bank's 2,812 delivered cells took 26 s)."""
+    if not cells:
+        return
+    at = now()
+    rows = [{**{c: cell[c] for c in CELL}, "value": value, "version": 1, "status": "draft", "locked": False,
+             "updated_by": by, "updated_at": at} for cell, value in cells]
+    ids = connection.execute(insert(target).returning(target.c.id, sort_by_parameter_order=True), rows).scalars().all()
+    connection.execute(insert(target_audit), [
+        {"target_id": target_id, "at": at, "by": by, "action": "create", "old_value": None, "old_status": None,
+         "new_value": value, "new_status": "draft", "version": 1, "reason": reason}
+        for target_id, (_, value) in zip(ids, cells, strict=True)])
 
 
 def _insert(connection: Connection, cell: pd.Series, value: Decimal, *, by: str, reason: str) -> None:
