@@ -62,7 +62,7 @@ def rebuild(engine: Engine, days: Iterable[date], *, progress: bool = False,
 
     with engine.begin() as connection:
         rebuild_month_rollups(connection, months_of(days))
-    staff_month.rebuild_months(engine, days)  # per-staff month sums for the staff-level pages
+    staff_month.rebuild_months(engine, days, history=staff)  # per-staff month sums for the staff pages
     return written
 
 

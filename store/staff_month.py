@@ -105,9 +105,10 @@ def _month_rows(first: date, last: date) -> list[Select]:
                    *[whole.c[n] for n in SUMMED]), departments]
 
 
-def rebuild_months(engine: Engine, days: Iterable[date]) -> int:
+def rebuild_months(engine: Engine, days: Iterable[date], *, history: pd.DataFrame | None = None) -> int:
     """Rebuild staff_month, and its packed copy staff_pack, for every month that holds one of
-    `days` (one transaction per month); return the staff_month rows written."""
+    `days` (one transaction per month); return the staff_month rows written. `history`: the
+    roster history, if the caller holds it (see staff_pack.rebuild)."""
     from store import staff_pack  # it reads this module's helpers: imported when first used
     columns = ["month", "department", "outlet_code", "staff_id", "last_day", *SUMMED]
     written = 0
@@ -116,7 +117,7 @@ def rebuild_months(engine: Engine, days: Iterable[date]) -> int:
             connection.execute(delete(staff_month).where(staff_month.c.month == first))
             for rows in _month_rows(first, month_end(first)):
                 written += connection.execute(insert(staff_month).from_select(columns, rows)).rowcount
-            staff_pack.rebuild(connection, first)
+            staff_pack.rebuild(connection, first, history=history)
     return written
 
 

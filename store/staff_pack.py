@@ -35,8 +35,10 @@ SNAPSHOTS = ["chat_total", "chat_has_msg", "member_total", "member_has_msg"]
 ROSTER = ["staff_id", "name", "outlet_code", "role", "wecom_status", "contact_enabled", "managed_customers"]
 
 
-def rebuild(connection: Connection, month: date) -> None:
-    """Replace the parts of `month` (none for a month without staff_month rows)."""
+def rebuild(connection: Connection, month: date, *, history: pd.DataFrame | None = None) -> None:
+    """Replace the parts of `month` (none for a month without staff_month rows). `history` is
+    the roster history (store.read.staff_history) if the caller holds it: the loader does, and
+    reading a national roster of a million versions again cost ~5 s of a day's load."""
     connection.execute(delete(staff_pack).where(staff_pack.c.month == month))
     as_of = _as_of(connection, month)
     if as_of is None or not sm.built_months(connection, [month]):
@@ -44,7 +46,7 @@ def rebuild(connection: Connection, month: date) -> None:
     # The driver's rows straight into frames (bulk.fetch_frame): SQLAlchemy's Row objects cost
     # ~20 s a month for a national bank's 400K staff (profiled on the national day).
     parts = {"sums": bulk.fetch_frame(connection, _sums(month)), "sales": bulk.fetch_frame(connection, _sales(month)),
-             "roster": _roster(connection, as_of), "live": bulk.fetch_frame(connection, live_on(connection, as_of))}
+             "roster": _roster(connection, as_of) if history is None else roster_of(history, as_of), "live": bulk.fetch_frame(connection, live_on(connection, as_of))}
     connection.execute(insert(staff_pack), [
         {"month": month, "part": part, "as_of": as_of, "row_count": len(rows), "data": _pack(rows)}
         for part, rows in parts.items()])
@@ -81,6 +83,14 @@ def _roster(connection: Connection, as_of: date) -> pd.DataFrame:
     s = staff.c
     versions = bulk.fetch_frame(connection, select(*[s[n] for n in ROSTER], s.valid_from, s.valid_to)
                                 .where(s.valid_from <= as_of).order_by(s.staff_id, s.outlet_code, s.valid_from))
+    latest = versions.drop_duplicates(["staff_id", "outlet_code"], keep="last")
+    return latest.sort_values(["staff_id", "valid_from"], kind="stable").reset_index(drop=True)
+
+
+def roster_of(history: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """`_roster` from the roster history in memory: the same rows, columns and order."""
+    versions = history.loc[history["valid_from"] <= as_of, [*ROSTER, "valid_from", "valid_to"]]
+    versions = versions.sort_values(["staff_id", "outlet_code", "valid_from"], kind="stable")
     latest = versions.drop_duplicates(["staff_id", "outlet_code"], keep="last")
     return latest.sort_values(["staff_id", "valid_from"], kind="stable").reset_index(drop=True)
 

@@ -139,3 +139,12 @@ def test_a_subtree_as_a_subquery_holds_the_codes_of_subtree_codes(crossing: sa.E
             for root in roots:
                 found = connection.execute(subtree_select(root=root, day=day, level=level)).scalars().all()
                 assert sorted(found) == sorted(subtree_codes(crossing, root=root, day=day, level=level))
+
+
+def test_the_roster_part_from_the_history_in_memory_is_the_one_read_in_sql(crossing: sa.Engine) -> None:
+    from store import read
+
+    with crossing.connect() as connection:
+        history = read.staff_history(connection)
+        for as_of in (date(2026, 10, 31), date(2026, 11, 3), date(2026, 9, 1)):
+            pd.testing.assert_frame_equal(staff_pack.roster_of(history, as_of), staff_pack._roster(connection, as_of))
