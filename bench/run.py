@@ -151,20 +151,20 @@ def compare_naive(engine, view: pages.View, backend: str, o: Options, echo: Echo
 
 
 def national_day(o: Options, echo: Echo) -> dict:
-    """One day of the `day_scale` bank into a store that holds that bank's org, roster,
-    directory, tasks and targets (loaded first, not the figure). The bank is generated for two
-    days and its second day is the one timed: a period's first day is not a typical day."""
+    """One day of the `day_scale` bank into a store that holds the day before it, as in
+    production: the bank is generated for two days; its org, roster, directory, tasks, targets
+    and first day are loaded first (not the figure), then the second day's files are timed."""
     logs = o.data_dir / "logs"
     bank = demo_bank(o.data_dir, scale=o.day_scale, seed=o.seed, days=2, log_dir=logs)
     store = fresh_sqlite(o.data_dir / f"{o.day_scale}-day.db")
     name = f"sqlite-{o.day_scale}-day"
     init(store, log_dir=logs, name=name)
-    day = bank.split_last_day()[1]
-    echo(f"national day ({o.day_scale} bank): loading its org, roster, directory, tasks and targets")
-    base = load(store, bank.dimension_files(), label=f"{name}-base", timeout=o.load_timeout, log_dir=logs)
+    before, day = bank.split_last_day()
+    echo(f"national day ({o.day_scale} bank): loading its org, roster, directory, tasks, targets and first day")
+    base = load(store, before, label=f"{name}-base", timeout=o.load_timeout, log_dir=logs)
     out = {"scale": o.day_scale, "bank": bank_facts(bank), "base": load_facts(base), "day": None}
     if base.seconds is None:
-        out["skipped"] = "the day was not loaded: loading the bank's org and roster did not succeed"
+        out["skipped"] = "the day was not loaded: loading the bank's dimensions and first day did not succeed"
         return out
     echo(f"national day ({o.day_scale} bank): loading one day's {len(day)} files")
     out["day"] = load_facts(load(store, day, label=f"{name}-day", timeout=o.load_timeout, log_dir=logs))
