@@ -24,7 +24,7 @@ from etl.sources.directory import parse_directory
 from etl.sources.extracts import parse_extract
 from etl.sources.targets import parse_targets
 from etl.validate import Validated
-from store import read, write
+from store import history_pack, read, write
 from store.engine import Engine, Table
 from store.targets import import_targets
 from store.schema import CONTACT_KEY, fact_conversion, fact_staff_day, org_unit, staff
@@ -71,6 +71,8 @@ def write_dimension(engine: Engine, run_id: int, path: Path, history: Histories,
     with engine.begin() as connection:
         write.add_rejects(connection, run_id, str(path), validated.rejects)
         loaded = write.replace_all(connection, table, rows)
+        # The packed copy the next loads read (a national roster in ~0.3 s instead of ~5 s).
+        history_pack.write(connection, table, read.HISTORIES[table.name](connection, packed=False))
         fact_days = read.fact_days(connection)
     fresh = Histories.read(engine)
     history.org, history.staff = fresh.org, fresh.staff

@@ -11,7 +11,7 @@ from datetime import date
 import pandas as pd
 from sqlalchemy import Boolean, Connection, Engine, Float, Integer, Numeric, case, func, or_, select
 
-from store import bulk
+from store import bulk, history_pack
 from store.schema import (
     etl_reject,
     etl_run,
@@ -46,15 +46,26 @@ def _empty_dtype(column_type: object) -> str:
     return "object"
 
 
-def org_history(connection: Connection) -> pd.DataFrame:
+def org_history(connection: Connection, *, packed: bool = True) -> pd.DataFrame:
+    """Every org version, from its pack unless it is stale (store/history_pack.py) or `packed` is off."""
+    found = history_pack.read(connection, org_unit) if packed else None
+    if found is not None:
+        return found
     columns = [c for c in org_unit.c if c.name != "id"]
     return bulk.fetch_frame(connection, select(*columns).order_by(org_unit.c.code, org_unit.c.valid_from))
 
 
-def staff_history(connection: Connection) -> pd.DataFrame:
-    """Every roster version (a national bank's is a million rows: read from the cursor)."""
+def staff_history(connection: Connection, *, packed: bool = True) -> pd.DataFrame:
+    """Every roster version (a national bank's is a million rows), from its pack unless it is
+    stale or `packed` is off, else from the driver's cursor."""
+    found = history_pack.read(connection, staff) if packed else None
+    if found is not None:
+        return found
     columns = [c for c in staff.c if c.name != "id"]
     return bulk.fetch_frame(connection, select(*columns).order_by(staff.c.staff_id, staff.c.valid_from))
+
+
+HISTORIES = {"org_unit": org_history, "staff": staff_history}
 
 
 def staff_day_facts(connection: Connection, *, start: date, end: date) -> pd.DataFrame:

@@ -428,6 +428,17 @@ staff_live = Table(
 # "sales", "roster", "live"), each one Arrow IPC stream of a whole bank's rows. A page at head
 # office needs ~35 numbers for each of ~50,000 staff; fetched as SQL rows that is ~2 M Python
 # objects (≈ 1 s on SQLite), as one blob per part it is a copy. Rebuilt with staff_month.
+# The org and roster histories as the loader reads them, packed (store/history_pack.py): one
+# Arrow IPC stream per table, with the row count and last id of the table it was made from.
+history_pack = Table(
+    "history_pack",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("row_count", Integer, nullable=False),
+    Column("last_id", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
 staff_pack = Table(
     "staff_pack",
     metadata,
