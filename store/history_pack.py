@@ -18,18 +18,15 @@ import pyarrow as pa
 from sqlalchemy import Connection, Table, delete, func, insert, select
 
 from store.schema import history_pack
+from store.staff_pack import pack_frame
 
 
 def write(connection: Connection, table: Table, history: pd.DataFrame) -> None:
     """Replace `table`'s pack with `history` (its read, e.g. store.read.staff_history)."""
     rows, last_id = _stamp(connection, table)
-    arrow = pa.Table.from_pandas(history, preserve_index=False)
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, arrow.schema) as writer:
-        writer.write_table(arrow)
     connection.execute(delete(history_pack).where(history_pack.c.name == table.name))
     connection.execute(insert(history_pack).values(name=table.name, row_count=rows, last_id=last_id,
-                                                   data=sink.getvalue().to_pybytes()))
+                                                   data=pack_frame(history)))
 
 
 def read(connection: Connection, table: Table) -> pd.DataFrame | None:

@@ -48,7 +48,7 @@ def rebuild(connection: Connection, month: date, *, history: pd.DataFrame | None
     parts = {"sums": bulk.fetch_frame(connection, _sums(month)), "sales": bulk.fetch_frame(connection, _sales(month)),
              "roster": _roster(connection, as_of) if history is None else roster_of(history, as_of), "live": bulk.fetch_frame(connection, live_on(connection, as_of))}
     connection.execute(insert(staff_pack), [
-        {"month": month, "part": part, "as_of": as_of, "row_count": len(rows), "data": _pack(rows)}
+        {"month": month, "part": part, "as_of": as_of, "row_count": len(rows), "data": pack_frame(rows)}
         for part, rows in parts.items()])
 
 
@@ -109,7 +109,8 @@ def live_on(connection: Connection, day: date, ids: Select | None = None) -> Sel
             .group_by(c.staff_id, c.kind))
 
 
-def _pack(rows: pd.DataFrame) -> bytes:
+def pack_frame(rows: pd.DataFrame) -> bytes:
+    """`rows` as one Arrow IPC stream (read back with pa.ipc.open_stream(...).read_all())."""
     table = pa.Table.from_pandas(rows, preserve_index=False)
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as writer:
