@@ -61,15 +61,18 @@ def _reap(process: subprocess.Popen, timeout: float | None) -> tuple[int, object
     the *parent's* high-water mark in the child's ru_maxrss, so a loader started after the
     harness held the naive approach's gigabytes reported those gigabytes as its own. VmHWM of
     the child's /proc status is the exec'd program's own high-water mark (monotonic, so a
-    reading taken every 50 ms misses at most a peak of its last 50 ms)."""
+    reading taken every 50 ms misses at most a peak of its last 50 ms). The loader's parse
+    worker (etl/parse_ahead.py) and its forkserver are counted too, each by its own mark."""
     deadline = None if timeout is None else time.monotonic() + timeout
     timed_out = False
-    high_water_kb = 0
+    high_water_kb: dict[int, int] = {}  # per process of the child's tree (the loader's parse worker too)
     while True:
-        high_water_kb = max(high_water_kb, _vm_hwm_kb(process.pid))
+        for member in _tree(process.pid):
+            high_water_kb[member] = max(high_water_kb.get(member, 0), _vm_hwm_kb(member))
         pid, status, usage = os.wait4(process.pid, os.WNOHANG)
         if pid:
-            return status, usage, timed_out, high_water_kb
+            # The sum of each process's own peak: an upper bound of their peak together.
+            return status, usage, timed_out, sum(high_water_kb.values())
         now = time.monotonic()
         if deadline is not None and now > deadline:
             if not timed_out:  # ask politely first, then stop it
@@ -79,6 +82,20 @@ def _reap(process: subprocess.Popen, timeout: float | None) -> tuple[int, object
                 process.kill()
                 deadline = None
         time.sleep(0.05)
+
+
+def _tree(pid: int) -> list[int]:
+    """`pid` and its descendants (the loader's forkserver and parse worker), from /proc."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for children in Path(f"/proc/{current}/task").glob("*/children"):
+            try:
+                todo += [int(child) for child in children.read_text().split()]
+            except OSError:  # the process ended meanwhile
+                continue
+    return found
 
 
 def _vm_hwm_kb(pid: int) -> int:

@@ -1,3 +1,4 @@
 from etl.cli import cli
 
-cli(prog_name="python -m etl")
+if __name__ == "__main__":  # the parse-ahead worker imports this module again (etl.parse_ahead)
+    cli(prog_name="python -m etl")

@@ -38,6 +38,9 @@ class SourceError(Exception):
         self.path = Path(path)
         self.cause = cause
 
+    def __reduce__(self) -> tuple:  # raised in the parse worker, re-raised in the loader
+        return (SourceError, (self.path, self.cause))
+
 
 @dataclass(frozen=True)
 class Route:

@@ -21,6 +21,7 @@ from tqdm import tqdm
 
 from etl import files, rollups, writers
 from etl.files import SourceError
+from etl.parse_ahead import PARSERS, ParseAhead, worth_it
 from store import read, write
 from store.engine import Engine
 
@@ -83,22 +84,30 @@ def discover(paths: list[Path]) -> list[tuple[str | None, Path]]:
     return sorted(found, key=lambda item: (order.get(item[0], len(order)), item[1].name))
 
 
-def load_paths(engine: Engine, paths: list[Path], *, force: bool = False, progress: bool = False) -> LoadSummary:
+def load_paths(engine: Engine, paths: list[Path], *, force: bool = False, progress: bool = False,
+               parse_ahead: bool | None = None) -> LoadSummary:
+    """Load `paths` (files or folders); `parse_ahead`: parse the next files in a second
+    process while one is written (default: for loads big enough to gain, see etl.parse_ahead)."""
     summary = LoadSummary()
     touched: set[date] = set(_recover_interrupted(engine))
     routed = discover(paths)
     history = writers.Histories.read(engine)
+    ahead = ParseAhead(routed) if (parse_ahead if parse_ahead is not None else worth_it(routed)) else None
     bar = tqdm(routed, desc="files", unit="file", disable=not progress)
-    for source, path in bar:
-        bar.set_postfix_str(path.name)
-        if source is None or source not in writers.WRITERS:
-            why = "name matches no source" if source is None else f"no loader for {source} yet"
-            summary.results.append(FileResult(path, source or "", "ignored", message=why))
-            continue
-        result, days = load_file(engine, source, path, history, force=force)
-        summary.results.append(result)
-        touched.update(days)
-    bar.close()
+    try:
+        for source, path in bar:
+            bar.set_postfix_str(path.name)
+            if source is None or source not in writers.WRITERS:
+                why = "name matches no source" if source is None else f"no loader for {source} yet"
+                summary.results.append(FileResult(path, source or "", "ignored", message=why))
+                continue
+            result, days = load_file(engine, source, path, history, force=force, ahead=ahead)
+            summary.results.append(result)
+            touched.update(days)
+    finally:
+        bar.close()
+        if ahead is not None:
+            ahead.close()
     summary.rollup_days = len(touched)
     summary.rollup_rows = rollups.rebuild(engine, touched, progress=progress, histories=(history.org, history.staff))
     with engine.begin() as connection:
@@ -108,7 +117,8 @@ def load_paths(engine: Engine, paths: list[Path], *, force: bool = False, progre
 
 
 def load_file(
-    engine: Engine, source: str, path: Path, history: writers.Histories, *, force: bool = False
+    engine: Engine, source: str, path: Path, history: writers.Histories, *, force: bool = False,
+    ahead: ParseAhead | None = None,
 ) -> tuple[FileResult, set[date]]:
     """Load one file; return its result and the days whose rollups it changed."""
     digest = files.checksum(path)
@@ -116,7 +126,8 @@ def load_file(
         return FileResult(path, source, "skipped", message="already loaded"), set()
     run_id = write.start_run(engine, source=source, file=str(path), checksum=digest)
     try:
-        outcome = writers.WRITERS[source](engine, run_id, path, history)
+        parse = {"parse": ahead.parser(source, path)} if ahead is not None and source in PARSERS else {}
+        outcome = writers.WRITERS[source](engine, run_id, path, history, **parse)
     except SourceError as problem:
         write.finish_run(engine, run_id, status="failed", message=str(problem))
         return FileResult(path, source, "failed", message=str(problem)), set()

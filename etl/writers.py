@@ -12,17 +12,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
 from etl import conform
+from etl.parse_ahead import PARSERS
 from etl.sources import wecom
 from etl.files import SourceError, day_of_name
 from etl.sources.directory import parse_directory
 from etl.sources.extracts import parse_extract
 from etl.sources.targets import parse_targets
+from etl.sources.wecom_models import Parsed
 from etl.validate import Validated
 from store import history_pack, read, write
 from store.engine import Engine, Table
@@ -111,14 +114,13 @@ def _first_changed_day(old: pd.DataFrame, new: pd.DataFrame) -> date | None:
     return bounds.min().date()
 
 
-def write_staff_day(engine: Engine, run_id: int, path: Path, history: Histories, *, source: str) -> Outcome:
+def write_staff_day(engine: Engine, run_id: int, path: Path, history: Histories, *, source: str,
+                    parse: Parse | None = None) -> Outcome:
     """WeCom behaviour / group statistics, or tasks / interceptions, into fact_staff_day."""
+    parsed = _parsed(source, path, parse)
     if source.startswith("wecom_"):
-        apis = {wecom.BEHAVIOR_API} if source == "wecom_behavior" else {wecom.GROUP_API, wecom.GROUP_BY_DAY_API}
-        parsed = wecom.parse_exchanges(path, apis=apis)
         keep = wecom.BEHAVIOR_FIELDS if source == "wecom_behavior" else wecom.GROUP_FIELDS
     else:
-        parsed = parse_extract(path, source)
         keep = ["tasks_assigned", "tasks_done"] if source == "tasks" else ["intercepted_msgs"]
     validated = Validated(parsed.rows, parsed.rejects)
     if not validated.rows.empty:
@@ -129,6 +131,13 @@ def write_staff_day(engine: Engine, run_id: int, path: Path, history: Histories,
     days = set(rows["day"])
     superseded = len(validated.rows) - len(rows)
     return Outcome(parsed.rows_in, loaded, len(validated.rejects), superseded, days, days)
+
+
+Parse = Callable[[], Parsed]  # a file's parse, done ahead (etl.parse_ahead) or when called
+
+
+def _parsed(source: str, path: Path, parse: Parse | None) -> Parsed:
+    return parse() if parse is not None else PARSERS[source](path)
 
 
 def _write_by_day(
@@ -145,8 +154,9 @@ def _write_by_day(
     return loaded
 
 
-def write_conversions(engine: Engine, run_id: int, path: Path, history: Histories) -> Outcome:
-    parsed = parse_extract(path, "conversions")
+def write_conversions(engine: Engine, run_id: int, path: Path, history: Histories, *,
+                      parse: Parse | None = None) -> Outcome:
+    parsed = _parsed("conversions", path, parse)
     validated = Validated(parsed.rows, parsed.rejects)
     conform.known_staff_on_day(validated, history.staff, day_column="day")
     keys = ["day", "staff_id", "department", "kind", "segment", "product"]
@@ -167,8 +177,9 @@ def write_conversions(engine: Engine, run_id: int, path: Path, history: Historie
     return Outcome(parsed.rows_in, loaded, len(validated.rejects), 0, days, days)
 
 
-def write_contacts(engine: Engine, run_id: int, path: Path, history: Histories) -> Outcome:
-    parsed = parse_extract(path, "contacts")
+def write_contacts(engine: Engine, run_id: int, path: Path, history: Histories, *,
+                   parse: Parse | None = None) -> Outcome:
+    parsed = _parsed("contacts", path, parse)
     validated = Validated(parsed.rows, parsed.rejects)
     conform.known_staff_on_day(validated, history.staff, day_column="added_on")
     # One row per add (CONTACT_KEY); the last line of a repeated add wins. In key order, so the
@@ -211,7 +222,7 @@ def write_directory(engine: Engine, run_id: int, path: Path, history: Histories)
     return Outcome(parsed.rows_in, len(parsed.rows), len(parsed.rejects))
 
 
-Writer = Callable[[Engine, int, Path, Histories], Outcome]
+Writer = Callable[..., Outcome]  # (engine, run_id, path, history, *, parse=None for the fact sources)
 WRITERS: dict[str, Writer] = {
     "org_units": lambda e, r, p, h: write_dimension(e, r, p, h, source="org_units", table=org_unit),
     "staff_roster": lambda e, r, p, h: write_dimension(e, r, p, h, source="staff_roster", table=staff),
@@ -219,8 +230,8 @@ WRITERS: dict[str, Writer] = {
     "wecom_directory": write_directory,
     "contacts": write_contacts,
     "conversions": write_conversions,
-    "tasks": lambda e, r, p, h: write_staff_day(e, r, p, h, source="tasks"),
-    "interceptions": lambda e, r, p, h: write_staff_day(e, r, p, h, source="interceptions"),
-    "wecom_behavior": lambda e, r, p, h: write_staff_day(e, r, p, h, source="wecom_behavior"),
-    "wecom_groupchat": lambda e, r, p, h: write_staff_day(e, r, p, h, source="wecom_groupchat"),
+    "tasks": partial(write_staff_day, source="tasks"),
+    "interceptions": partial(write_staff_day, source="interceptions"),
+    "wecom_behavior": partial(write_staff_day, source="wecom_behavior"),
+    "wecom_groupchat": partial(write_staff_day, source="wecom_groupchat"),
 }

@@ -1,0 +1,82 @@
+"""Parsing the next files in a second process while the loader writes the current one.
+
+A fact file's load is two halves: parsing (text to validated rows, mostly Python) and writing
+(SQLite, one writer at a time). They need not wait for each other: while file N is written,
+a worker process parses file N+1, so a load of many files uses both cores. The worker only
+reads files; the store is written by the loader alone, in file order, as before.
+
+Used for big loads only (see `worth_it`): starting the worker costs about a second, more than a
+small bank's whole parse. The worker is started by multiprocessing's forkserver, which imports
+the program's main module again: a script that loads must keep its work under
+`if __name__ == "__main__":`, as etl/__main__.py does. Results cross as protocol-5 pickles, in which pandas' Arrow-backed
+columns travel as buffers rather than one Python object per value.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import pickle
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from etl.sources import wecom
+from etl.sources.extracts import parse_extract
+from etl.sources.wecom_models import Parsed
+
+# Each fact source's parse step (file to rows and rejects), as its writer runs it.
+PARSERS: dict[str, Callable[[Path], Parsed]] = {
+    "contacts": lambda path: parse_extract(path, "contacts"),
+    "conversions": lambda path: parse_extract(path, "conversions"),
+    "tasks": lambda path: parse_extract(path, "tasks"),
+    "interceptions": lambda path: parse_extract(path, "interceptions"),
+    "wecom_behavior": lambda path: wecom.parse_exchanges(path, apis={wecom.BEHAVIOR_API}),
+    "wecom_groupchat": lambda path: wecom.parse_exchanges(path, apis={wecom.GROUP_API, wecom.GROUP_BY_DAY_API}),
+}
+log = logging.getLogger(__name__)
+AHEAD = 3  # files parsed ahead of the writer: enough to keep the worker busy, memory bounded
+MIN_BYTES = 64 * 2**20  # loads smaller than this parse in the loader's own process
+
+
+def worth_it(files: list[tuple[str | None, Path]]) -> bool:
+    parsed = [path for source, path in files if source in PARSERS]
+    return len(parsed) > 1 and sum(path.stat().st_size for path in parsed) >= MIN_BYTES
+
+
+def _parse(source: str, path: str) -> bytes:  # runs in the worker
+    return pickle.dumps(PARSERS[source](Path(path)), protocol=5)
+
+
+class ParseAhead:
+    """The parses of `files` (in load order), at most AHEAD of the one the loader asks for."""
+
+    def __init__(self, files: list[tuple[str | None, Path]]) -> None:
+        self.queue = [(source, path) for source, path in files if source in PARSERS]
+        self.position = {path: i for i, (_, path) in enumerate(self.queue)}
+        self.futures: dict[Path, Future] = {}
+        # forkserver, not fork: the worker must not inherit the loader's open SQLite connections.
+        self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"))
+
+    def parser(self, source: str, path: Path) -> Callable[[], Parsed]:
+        """What the writer of `path` calls to get its parse (from the worker, or here)."""
+        if path not in self.position:
+            return lambda: PARSERS[source](path)
+        index = self.position[path]
+        for ahead_source, ahead_path in self.queue[index:index + AHEAD + 1]:
+            if ahead_path not in self.futures:
+                self.futures[ahead_path] = self.pool.submit(_parse, ahead_source, str(ahead_path))
+        future = self.futures.pop(path)
+        return lambda: self._result(future, source, path)
+
+    @staticmethod
+    def _result(future: Future, source: str, path: Path) -> Parsed:
+        try:
+            return pickle.loads(future.result())
+        except BrokenProcessPool:  # the worker died (killed, out of memory): parse here, same result
+            log.warning("parse worker lost; parsing %s in the loader", path.name)
+            return PARSERS[source](path)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
