@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -40,8 +41,11 @@ def finished(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     out = tmp_path_factory.mktemp("bench-out")
     done = bench(data_dir, out, "--load-timeout", "600")
     assert done.returncode == 0, done.stderr[-4000:]
+    store = out / "loaded.db"  # kept: a later test reruns the bench into data_dir with a time limit
+    with sqlite3.connect(data_dir / "small.db") as source, sqlite3.connect(store) as target:
+        source.backup(target)
     return {"json": json.loads((out / "results.json").read_text(encoding="utf-8"))["runs"]["small"],
-            "md": (out / "results.md").read_text(encoding="utf-8"), "stdout": done.stdout}
+            "md": (out / "results.md").read_text(encoding="utf-8"), "stdout": done.stdout, "store": store}
 
 
 def test_every_load_figure_is_measured(finished: dict) -> None:
@@ -136,8 +140,8 @@ def test_the_overview_adoption_metrics_are_the_pages() -> None:
     assert literal(ROOT / "bench/pages.py", "ADOPTION") == literal(ROOT / "dashboard/app_pages/overview.py", "ADOPTION")
 
 
-def test_pages_only_measures_every_page_of_a_loaded_store(data_dir: Path, finished: dict) -> None:
-    store = data_dir / "small.db"
+def test_pages_only_measures_every_page_of_a_loaded_store(finished: dict) -> None:
+    store = finished["store"]
     done = subprocess.run([sys.executable, "-m", "bench", "--pages-only", f"sqlite:///{store}", "--runs", "5"],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-4000:]
