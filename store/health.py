@@ -96,16 +96,17 @@ def staff_coverage(engine: Engine, *, scope: Scope, under: str, start: date, end
         if roster is None:
             roster = _roster(connection, outlets, start, end)
         has_data = _reported(connection, pa.array(roster["staff_id"], pa.string()), start, end)
-    codes, names, names_en = (pa.array(column, pa.string()) for column in zip(*[v[:1] + v[3:] for v in versions])) \
-        if versions else (pa.array([], pa.string()),) * 3
-    at = pc.index_in(pa.array(roster["outlet_code"], pa.string()), value_set=codes)
-    roster = roster.assign(has_data=has_data, outlet_name=_text(names.take(at)), outlet_name_en=_text(names_en.take(at)))
+    roster = roster.assign(has_data=has_data, **_outlet_names(versions, roster["outlet_code"]))
     return roster[list(COVERAGE_COLUMNS)].astype({"has_data": bool, "contact_enabled": bool, "wecom_status": "int64"})
 
 
-def _text(values: pa.Array) -> pd.Series:
-    """Names as the rest of the frame's text (NaN for an outlet without a version)."""
-    return pd.Series(values, dtype="str")
+def _outlet_names(versions: list[tuple], codes: pd.Series) -> dict[str, pd.Series]:
+    """outlet_name and outlet_name_en of each of `codes`, from latest_versions' rows (NaN for
+    a code without one): matched as Arrow arrays, not element by element."""
+    known = pa.array([v[0] for v in versions], pa.string())
+    at = pc.index_in(pa.array(codes, pa.string()), value_set=known)
+    return {column: pd.Series(pa.array([v[i] for v in versions], pa.string()).take(at), dtype="str")
+            for column, i in (("outlet_name", 3), ("outlet_name_en", 4))}
 
 
 def _roster(connection: Connection, outlets: list[str], start: date, end: date) -> pd.DataFrame:
