@@ -3,7 +3,7 @@
 Why the dashboard's own functions and not a copy: a copy of the read + compute pairs would be
 measured instead of the code people use, and would drift from it. Importing dashboard.data
 imports streamlit but starts none of its runtime (no server, no script run); outside a runtime
-st.cache_data keeps its entries in memory, and every measured page view starts with that
+dashboard.data keeps its entries in memory, and every measured page view starts with that
 cache cleared, so each view pays every read and computation once — and, like the real first
 view, reuses what an earlier call of the same view cached (e.g. incentives reading the staff
 metrics twice). The engine the dashboard would open from settings is replaced by the store
@@ -25,7 +25,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
-import streamlit as st
 
 from bench.timing import Recorder, Timing
 from dashboard import compare_view, conversion_view, data, drilldown_view, incentives_view, overview_view
@@ -193,17 +192,17 @@ def dashboard_on(engine: Engine) -> Iterator[None]:
     """dashboard.data reading `engine`, with its caches empty before and after."""
     original = data.engine
     data.engine = lambda: engine
-    st.cache_data.clear()
+    data.clear_reads()
     try:
         yield
     finally:
         data.engine = original
-        st.cache_data.clear()
+        data.clear_reads()
 
 
 def cold(function: Callable, *args: object) -> object:
     """`function(*args)` with every dashboard cache empty (an uncached call)."""
-    st.cache_data.clear()
+    data.clear_reads()
     return function(*args)
 
 
@@ -211,7 +210,7 @@ def measure_page(page: str, view: View, *, runs: int) -> tuple[Timing, dict[str,
     """A page's first view `runs` times on a cold cache: its timing and each step's median ms."""
     totals, steps = [], defaultdict(list)
     for attempt in range(runs + 1):
-        st.cache_data.clear()
+        data.clear_reads()
         q = Recorder()
         started = time.perf_counter()
         PAGES[page](q, view)

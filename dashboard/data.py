@@ -7,7 +7,11 @@ these functions read rollups through store and compute with kpi.
 
 from __future__ import annotations
 
+import copy
+import functools
+from collections.abc import Callable
 from datetime import date
+from typing import ParamSpec, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -26,6 +30,46 @@ from store import targets as target_store
 from store.targets import read_targets
 
 TTL_SECONDS = 300
+P, R = ParamSpec("P"), TypeVar("R")
+
+
+def _cached(ttl: int = TTL_SECONDS) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """A cached read: each caller gets its own copy of the result, as from st.cache_data, but
+    without its pickle. st.cache_data pickles every result on a miss and unpickles it on every
+    hit (Python's default protocol 4: numbers copied out twice into fresh memory), ~20-30 ms
+    each way for a head office's 50,000 staff rows. st.cache_resource keeps the result itself,
+    and _own hands out copies that cannot change it. `read.clear()` drops the read's entries."""
+    def decorate(read: Callable[P, R]) -> Callable[P, R]:
+        # show_spinner: its default text is English-only. Streamlit keys the cache on the
+        # read's name, source and parameter names: the decorated function is the read itself.
+        cached = st.cache_resource(ttl=ttl, show_spinner=False)(read)
+
+        @functools.wraps(read)
+        def own(*args: P.args, **kwargs: P.kwargs) -> R:
+            return _own(cached(*args, **kwargs))
+
+        own.clear = cached.clear  # type: ignore[attr-defined]
+        _READS.append(cached)
+        return own
+    return decorate
+
+
+def _own(value: R) -> R:
+    """The caller's copy of a cached result. A frame's or series' shallow copy shares the data
+    but not its fate: under pandas' Copy-on-Write (always on since 3.0) any write to it copies
+    first, so the cached result never changes. Anything else (lists, dicts) is copied whole."""
+    if isinstance(value, pd.DataFrame | pd.Series):
+        return value.copy(deep=False)
+    return copy.deepcopy(value)
+
+
+_READS: list = []  # every cached read (st.cache_data.clear() does not reach them: see clear_reads)
+
+
+def clear_reads() -> None:
+    """Empty the cache of every read (tests and the benchmark start from a cold cache)."""
+    for read in _READS:
+        read.clear()
 
 
 @st.cache_resource
@@ -33,12 +77,12 @@ def engine():  # noqa: ANN201 - a SQLAlchemy Engine; the dashboard never imports
     return make_engine()
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
+@_cached()
 def data_period() -> tuple[date, date] | None:
     return pages.data_period(engine())
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
+@_cached()
 def lineage(scope: Scope, code: str, day: date) -> pd.DataFrame:
     return pages.lineage(engine(), scope=scope, code=code, day=day)
 
@@ -72,7 +116,7 @@ def _unit_values(scope: Scope, units: Units, start: date, end: date, metrics: tu
     return metrics_from_components(found[0], metrics=list(metrics), by=["unit_code"])
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
+@_cached()
 def child_metrics(scope: Scope, parent_code: str, start: date, end: date, metrics: tuple[str, ...],
                   department: str | None = None) -> pd.DataFrame:
     """Metrics of each child of `parent_code` over the period, with names."""
@@ -80,14 +124,14 @@ def child_metrics(scope: Scope, parent_code: str, start: date, end: date, metric
     return pd.DataFrame() if values is None else _named(values, end)
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
+@_cached()
 def unit_metrics(scope: Scope, code: str, start: date, end: date, metrics: tuple[str, ...],
                  department: str | None = None) -> pd.Series | None:
     values = _unit_values(scope, Units("unit", code), start, end, metrics, department)
     return None if values is None else values.iloc[0]
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
+@_cached()
 def level_metrics(scope: Scope, level: str, under: str, start: date, end: date, metrics: tuple[str, ...],
                   department: str | None = None) -> pd.DataFrame:
     """Metrics of every unit at `level` inside `under` (e.g. all outlets of a branch)."""
@@ -95,7 +139,7 @@ def level_metrics(scope: Scope, level: str, under: str, start: date, end: date, 
     return pd.DataFrame() if values is None else _named(values, end)
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
+@_cached()
 def daily_metrics(scope: Scope, level: str, under: str, start: date, end: date, metrics: tuple[str, ...],
                   department: str | None = None) -> pd.DataFrame:
     """Metrics per unit at `level` and per day (trends, S-curves). Only the rows of the grains
@@ -108,7 +152,7 @@ def daily_metrics(scope: Scope, level: str, under: str, start: date, end: date, 
     return _named(values, end, level=False).sort_values(["unit_code", "day"]).reset_index(drop=True)
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
+@_cached()
 def split_metrics(scope: Scope, code: str, start: date, end: date, metrics: tuple[str, ...],
                   by: tuple[str, ...], department: str | None = None) -> pd.DataFrame:
     """Metrics of one unit split by department, kind and/or segment (funnels)."""
@@ -118,19 +162,13 @@ def split_metrics(scope: Scope, code: str, start: date, end: date, metrics: tupl
     return metrics_from_components(found[0], metrics=list(metrics), by=["unit_code", *by])
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
+@_cached()
 def staff_metrics(scope: Scope, under: str, start: date, end: date) -> pd.DataFrame:
     """One row per staff member of the subtree, with their workload and sales."""
-    return _cacheable(staff_metrics_from_sums(staff_sums(engine(), scope=scope, under=under, start=start, end=end)))
+    return staff_metrics_from_sums(staff_sums(engine(), scope=scope, under=under, start=start, end=end))
 
 
-def _cacheable(rows: pd.DataFrame) -> pd.DataFrame:
-    """`rows` in one block per dtype: st.cache_data pickles what a read returns, and a frame
-    built column by column (~35 blocks) pickles in twice the time (40 ms at 50,000 staff)."""
-    return rows.copy()
-
-
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
+@_cached()
 def targets(scope: Scope, period: str, under: str, end: date) -> pd.DataFrame:
     """Target cells of a period for the units of `under` (inside the caller's scope)."""
     pages.lineage(engine(), scope=scope, code=under, day=end)
@@ -138,13 +176,13 @@ def targets(scope: Scope, period: str, under: str, end: date) -> pd.DataFrame:
     return read_targets(engine(), period=period, unit_codes=codes)
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
+@_cached()
 def target_periods(scope: Scope) -> list[str]:
     """The periods that have targets (every scope sees the same calendar of periods)."""
     return target_store.target_periods(engine())
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
+@_cached()
 def cell_actuals(scope: Scope, under: str, level: str | None, start: date, end: date, cell: tuple[str, str, str, str],
                  ) -> pd.Series:
     """Actual of one target cell shape (kpi, department, kind, segment) over [start, end] for the
@@ -162,7 +200,7 @@ def cell_actuals(scope: Scope, under: str, level: str | None, start: date, end: 
     return actual.set_index("unit_code")["actual"]
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
+@_cached()
 def audit(scope: Scope, target_id: int, day: date) -> pd.DataFrame:
     """The audit trail of one target, if its unit is inside the caller's scope."""
     unit = target_store.target_unit(engine(), target_id=target_id)
@@ -170,7 +208,7 @@ def audit(scope: Scope, target_id: int, day: date) -> pd.DataFrame:
     return target_store.audit_trail(engine(), target_id=target_id)
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
+@_cached()
 def first_unit_at(level: str, day: date) -> str | None:
     """The first unit (by code) of a level on `day`: the demo's branch-leader persona."""
     units = pages.units_on(engine(), day=day)
@@ -185,7 +223,7 @@ def forget_targets() -> None:
         read.clear()
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
+@_cached()
 def subtree_units(scope: Scope, under: str, day: date) -> pd.DataFrame:
     """The org units (code, name, name_en, level, parent_code) of the subtree of `under` as they
     stood on `day`, `under` included; refuses a root outside the caller's scope (pickers)."""
@@ -193,7 +231,7 @@ def subtree_units(scope: Scope, under: str, day: date) -> pd.DataFrame:
     return pages.subtree_units(engine(), root=under, day=day)
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
+@_cached()
 def plan(scope: Scope, kpi: str, under: str, end: date) -> pd.DataFrame:
     """Every period's targets of `kpi` for the units of `under` (the rollout plan)."""
     from store.targets import kpi_targets
@@ -202,7 +240,7 @@ def plan(scope: Scope, kpi: str, under: str, end: date) -> pd.DataFrame:
     return kpi_targets(engine(), kpi=kpi, unit_codes=pages.subtree_codes(engine(), root=under, day=end))
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
+@_cached()
 def unit_trend(scope: Scope, code: str, start: date, end: date, metrics: tuple[str, ...],
                weekly: bool = False, department: str | None = None) -> pd.DataFrame:
     """Metrics of one unit per day, or per ISO week clipped to [start, end] (trend lines).
@@ -224,7 +262,7 @@ def unit_trend(scope: Scope, code: str, start: date, end: date, metrics: tuple[s
     return values.astype({m: float for m in metrics})[["day", *metrics]]
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
+@_cached()
 def attainment(scope: Scope, code: str, period_key: str, start: date, end: date, children: bool,
                department: str | None = None) -> pd.DataFrame:
     """Target cells of `code` (or of its children) for the period with actual, completion,
@@ -250,7 +288,7 @@ def attainment(scope: Scope, code: str, period_key: str, start: date, end: date,
     return judged.merge(names, on="unit_code", how="left") if names is not None else judged
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
+@_cached()
 def bulletin_workbook(scope: Scope, period_key: str, under: str, start: date, end: date, lang: str) -> bytes:
     """The weekly bulletin (通报) of `under` as an Excel file: the same builder as
     `python -m kpi bulletin`."""
@@ -264,12 +302,12 @@ def bulletin_workbook(scope: Scope, period_key: str, under: str, start: date, en
     return to_xlsx(sheets)
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
+@_cached()
 def staff_metrics_in(scope: Scope, under: str, start: date, end: date, department: str | None = None) -> pd.DataFrame:
     """`staff_metrics` with the sales of one department only (None = all), so a staff list
     under a department filter adds up to its unit's rollup under the same filter."""
     parts = staff_sums(engine(), scope=scope, under=under, start=start, end=end, department=department)
-    return _cacheable(staff_metrics_from_sums(parts))
+    return staff_metrics_from_sums(parts)
 
 
 # --- data health ---
@@ -278,7 +316,7 @@ HEALTH_TTL_SECONDS = 30
 REJECT_LIMIT = 5000
 
 
-@st.cache_data(ttl=HEALTH_TTL_SECONDS, show_spinner=False)  # its default text is English-only
+@_cached(HEALTH_TTL_SECONDS)
 def health_freshness(scope: Scope, today: date) -> pd.DataFrame:
     """Per source: last successful load, newest day, days behind `today` (`python -m etl status`)."""
     from store.read import source_freshness
@@ -286,7 +324,7 @@ def health_freshness(scope: Scope, today: date) -> pd.DataFrame:
     return source_freshness(engine(), today=today)
 
 
-@st.cache_data(ttl=HEALTH_TTL_SECONDS, show_spinner=False)  # its default text is English-only
+@_cached(HEALTH_TTL_SECONDS)
 def health_runs(scope: Scope, limit: int, statuses: tuple[str, ...] = (), sources: tuple[str, ...] = ()) -> pd.DataFrame:
     """The latest load runs, newest first, with timings; empty filters keep everything."""
     from store.health import load_runs
@@ -294,14 +332,14 @@ def health_runs(scope: Scope, limit: int, statuses: tuple[str, ...] = (), source
     return load_runs(engine(), limit=limit, statuses=statuses, sources=sources)
 
 
-@st.cache_data(ttl=HEALTH_TTL_SECONDS, show_spinner=False)  # its default text is English-only
+@_cached(HEALTH_TTL_SECONDS)
 def health_run_facets(scope: Scope) -> dict[str, list[str]]:
     from store.health import run_facets
 
     return run_facets(engine())
 
 
-@st.cache_data(ttl=HEALTH_TTL_SECONDS, show_spinner=False)  # its default text is English-only
+@_cached(HEALTH_TTL_SECONDS)
 def health_rejects(scope: Scope, run_id: int | None = None) -> pd.DataFrame:
     """Quarantined rows of one run, or of every file's latest run (`python -m etl rejects`)."""
     from store.read import rejects
@@ -309,14 +347,14 @@ def health_rejects(scope: Scope, run_id: int | None = None) -> pd.DataFrame:
     return rejects(engine(), run_id=run_id, limit=REJECT_LIMIT)
 
 
-@st.cache_data(ttl=HEALTH_TTL_SECONDS, show_spinner=False)  # its default text is English-only
+@_cached(HEALTH_TTL_SECONDS)
 def health_reject_counts(scope: Scope, run_id: int | None = None) -> pd.DataFrame:
     from store.health import reject_counts
 
     return reject_counts(engine(), run_id=run_id)
 
 
-@st.cache_data(ttl=HEALTH_TTL_SECONDS, show_spinner=False)  # its default text is English-only
+@_cached(HEALTH_TTL_SECONDS)
 def health_coverage(scope: Scope, under: str, start: date, end: date) -> pd.DataFrame:
     """Staff on the roster of `under` in the period, each with whether any data came in."""
     from store.health import staff_coverage
@@ -332,7 +370,7 @@ def refresh_health() -> None:
 
 
 # --- incentives ---
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
+@_cached()
 def payout_curves(scope: Scope, status: str | None) -> pd.DataFrame:
     """Each role's newest payout curve with `status` ("approved", "draft"; None = newest of any
     status). The plan is bank-wide: the scope only keys the cache like every other read."""
@@ -341,7 +379,7 @@ def payout_curves(scope: Scope, status: str | None) -> pd.DataFrame:
     return read_curves(engine(), status=status)
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
+@_cached()
 def incentive_targets(scope: Scope, period: str, under: str, start: date, end: date) -> pd.DataFrame:
     """Target cells of a period for the units of `under` and for its staff (staff-level targets,
     whose unit_code is a staff id), each with its last approved value (NaN if never approved)."""

@@ -71,7 +71,7 @@ def staff_sums(engine: Engine, *, scope: Scope, under: str, start: date, end: da
     lineage(engine, scope=scope, code=under, day=end)  # refuse anything outside scope
     outlets = subtree_codes(engine, root=under, day=end, level="outlet")
     with engine.connect() as connection:
-        months, edges = _cover(connection, start, end)
+        months, edges = cover(connection, start, end)
         packed = _packed_sums(connection, months, outlets, department) if months and not edges else None
         if packed is None:
             sums, last = _per_staff([fetch(connection, p) for p in _sum_parts(months, edges, outlets, department)])
@@ -120,19 +120,27 @@ def _packed_sums(connection: Connection, months: list[date], outlets: list[str],
 
 def _packed_roster(connection: Connection, outlets: list[str], start: date,
                    end: date) -> tuple[pd.DataFrame, pd.DataFrame] | None:
-    """roster and contacts_live from staff_pack when its month of `end` holds that very day.
-    Each staff × outlet there is its latest version begun by `end`; a member's versions follow
-    one another, so the latest in the subtree overlapping [start, end] is the latest of those
-    whose outlet is in the subtree, if it ends after `start`."""
-    month = [sm.month_start(end)]
-    found, live = staff_pack.read(connection, month, "roster"), staff_pack.read(connection, month, "live")
-    if found is None or live is None or found[1][0] != end:
+    """roster and contacts_live from staff_pack when its month of `end` holds that very day."""
+    roster = packed_roster(connection, outlets, start, end)
+    live = staff_pack.read(connection, [sm.month_start(end)], "live") if roster is not None else None
+    if roster is None or live is None or live[1][0] != end:
+        return None
+    return roster, staff_pack.rows_in(live[0], "staff_id", roster["staff_id"]).to_pandas()
+
+
+def packed_roster(connection: Connection, outlets: list[str], start: date, end: date,
+                  columns: list[str] = ROSTER) -> pd.DataFrame | None:
+    """Each member's latest version in `outlets` overlapping [start, end] (the `columns` of
+    _versions' last row per staff), from staff_pack when its month of `end` holds that very
+    day; None otherwise, or if nobody is there. Each staff × outlet in the pack is its latest
+    version begun by `end`; a member's versions follow one another, so the latest in the
+    subtree overlapping [start, end] is the latest of those whose outlet is in the subtree, if
+    it ends after `start`."""
+    found = staff_pack.read(connection, [sm.month_start(end)], "roster")
+    if found is None or found[1][0] != end:
         return None
     versions = staff_pack.rows_in(found[0], "outlet_code", outlets, ending_after=start)
-    if not versions.num_rows:
-        return None
-    roster = staff_pack.last_per_staff(versions, ROSTER)
-    return roster, staff_pack.rows_in(live[0], "staff_id", roster["staff_id"]).to_pandas()
+    return staff_pack.last_per_staff(versions, columns) if versions.num_rows else None
 
 
 def fetch(connection: Connection, statement: Select) -> pd.DataFrame:
@@ -159,7 +167,7 @@ def _per_staff(parts: list[pd.DataFrame]) -> tuple[pd.DataFrame, date | None]:
     return rows, last
 
 
-def _cover(connection: Connection, start: date, end: date) -> tuple[list[date], list[tuple[date, date]]]:
+def cover(connection: Connection, start: date, end: date) -> tuple[list[date], list[tuple[date, date]]]:
     """The months of [start, end] read from staff_month — whole months as far as there are
     facts, already built — and the day ranges read from the facts instead."""
     # One MIN or MAX per statement: SQLite answers each from the index, both at once by a scan.

@@ -9,7 +9,6 @@ from datetime import date, timedelta
 
 import pandas as pd
 import pytest
-import streamlit as st
 
 from dashboard import data
 from kpi.bulletin import attainment_sheet
@@ -33,7 +32,7 @@ def demo(demo_sqlite_url: str) -> Iterator[dict]:
     engine = make_engine(demo_sqlite_url)
     original = data.engine
     data.engine = lambda: engine
-    st.cache_data.clear()
+    data.clear_reads()
     first, last = pages.data_period(engine)
     units = pages.units_on(engine, day=last)
     pick = {level: units.loc[units["level"] == level, "code"].iloc[0] for level in ("province", "branch", "outlet")}
@@ -42,7 +41,7 @@ def demo(demo_sqlite_url: str) -> Iterator[dict]:
     yield {"engine": engine, "periods": periods, "units": ["HO", pick["province"], pick["branch"], pick["outlet"]],
            "pick": pick}
     data.engine = original
-    st.cache_data.clear()
+    data.clear_reads()
     engine.dispose()
 
 

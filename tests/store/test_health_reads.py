@@ -8,10 +8,13 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from store import staff_month as sm
+from store import staff_pack, staff_reads
 from store.health import load_runs, reject_counts, run_facets, staff_coverage
 from store.pages import OutOfScope, Scope
 from store.read import rejects
-from store.schema import etl_reject, etl_run, fact_staff_day, org_unit, staff
+from store.schema import etl_reject, etl_run, fact_staff_day, org_unit, staff, staff_month
+from store.schema import staff_pack as staff_pack_table
 
 T0 = datetime(2026, 10, 31, 18, 0, tzinfo=timezone.utc)
 START, END = date(2026, 10, 1), date(2026, 10, 31)
@@ -150,3 +153,45 @@ def test_coverage_outside_the_scope_is_refused(roster_store: sa.Engine, under: s
 def test_coverage_of_an_empty_roster_is_empty(roster_store: sa.Engine) -> None:
     roster = staff_coverage(roster_store, scope=Scope("HO"), under="HO", start=date(2019, 3, 1), end=date(2019, 3, 31))
     assert roster.empty and roster["has_data"].dtype == bool
+
+
+@pytest.fixture
+def built_store(roster_store: sa.Engine) -> sa.Engine:
+    """roster_store with staff_month and staff_pack built (as every load builds them), and S8,
+    whose version in O2 ended on 10-10 under a fact of 10-20 already loaded (a roster
+    delivery can shorten a version so): that fact has no outlet, so staff_month leaves it out."""
+    with roster_store.begin() as connection:
+        connection.execute(sa.insert(staff), [person("S8", "O2", until=date(2026, 10, 10))])
+        connection.execute(sa.insert(fact_staff_day), [{"day": date(2026, 10, 20), "staff_id": "S8", "chat_cnt": 1}])
+    sm.rebuild_months(roster_store, [date(2026, 9, 30), date(2026, 10, 3), date(2026, 11, 3)])
+    return roster_store
+
+
+def test_built_months_give_the_coverage_of_the_facts(built_store: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    with built_store.connect() as connection:
+        placed = connection.execute(sa.select(staff_month.c.staff_id).where(
+            staff_month.c.month == START, staff_month.c.department == "all", staff_month.c.fact_days > 0)).scalars().all()
+        assert staff_pack_table_months(connection) == {date(2026, 9, 1), date(2026, 10, 1), date(2026, 11, 1)}
+    assert sorted(placed) == ["S1", "S6"]  # S8's fact is not placed: staff_month alone would call S8 silent
+    fast = staff_coverage(built_store, scope=Scope("HO"), under="HO", start=START, end=END)
+    assert sorted(fast["staff_id"]) == ["S1", "S2", "S3", "S5", "S6", "S8"]
+    assert silent(fast) == ["S2", "S3", "S5"]
+    assert fast.set_index("staff_id").at["S5", "outlet_code"] == "O3"
+    # The same frame as the reads without the packed parts, and without staff_month either.
+    monkeypatch.setattr(staff_pack, "read", lambda *args, **kwargs: None)
+    pd.testing.assert_frame_equal(fast, staff_coverage(built_store, scope=Scope("HO"), under="HO", start=START, end=END))
+    monkeypatch.setattr(staff_reads.sm, "built_months", lambda connection, months: set())
+    pd.testing.assert_frame_equal(fast, staff_coverage(built_store, scope=Scope("HO"), under="HO", start=START, end=END))
+
+
+@pytest.mark.parametrize("start, end", [(date(2026, 9, 30), date(2026, 10, 31)), (date(2026, 10, 5), date(2026, 10, 31)),
+                                        (START, date(2026, 10, 15)), (date(2026, 9, 1), date(2026, 11, 30))],
+                         ids=str)
+def test_periods_beyond_whole_months_look_in_the_facts(built_store: sa.Engine, start: date, end: date) -> None:
+    roster = staff_coverage(built_store, scope=Scope("HO"), under="P1", start=start, end=end)
+    facts = {"S1": date(2026, 10, 3), "S3": date(2026, 9, 30), "S8": date(2026, 10, 20)}
+    assert sorted(roster.loc[roster["has_data"], "staff_id"]) == sorted(s for s, d in facts.items() if start <= d <= end)
+
+
+def staff_pack_table_months(connection: sa.Connection) -> set[date]:
+    return set(connection.execute(sa.select(staff_pack_table.c.month).distinct()).scalars())

@@ -132,11 +132,11 @@ def test_periods_across_a_month_end_equal_the_reference(crossing: sa.Engine, per
 
 
 def test_whole_months_are_read_from_staff_month_and_their_rows_sum_the_facts(crossing: sa.Engine) -> None:
-    from store.staff_reads import _cover
+    from store.staff_reads import cover
 
     with crossing.connect() as connection:
-        assert _cover(connection, date(2026, 10, 1), date(2026, 11, 30)) == ([date(2026, 10, 1), date(2026, 11, 1)], [])
-        assert _cover(connection, date(2026, 10, 28), date(2026, 11, 3)) == (
+        assert cover(connection, date(2026, 10, 1), date(2026, 11, 30)) == ([date(2026, 10, 1), date(2026, 11, 1)], [])
+        assert cover(connection, date(2026, 10, 28), date(2026, 11, 3)) == (
             [date(2026, 11, 1)], [(date(2026, 10, 28), date(2026, 10, 31))])
         months = frame(connection, sa.select(staff_month).where(staff_month.c.department == "all"))
         facts = frame(connection, sa.select(sa.func.sum(fact_staff_day.c.message_cnt), sa.func.count()))

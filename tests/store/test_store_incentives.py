@@ -106,3 +106,34 @@ def test_the_approved_value_of_a_target_comes_from_its_audit_trail(engine: sa.En
     again = approved_target_values(engine, period="2026Q4", unit_codes=["GD"])
     assert again[["target_id", "approved_value"]].values.tolist() == [[int(ids["GD"]), 1200.0]]
     assert approved_target_values(engine, period="2026-10").empty
+
+
+def test_scoped_targets_keep_the_subtrees_units_and_the_staff_on_its_roster_in_the_period(engine: sa.Engine) -> None:
+    """Staff cells (unit_code a staff id) are kept when the member was on the roster of an
+    outlet of the subtree at some time of the period, whatever their other versions."""
+    from datetime import date
+
+    from store.pages import codes_in, subtree_table
+    from store.schema import org_unit, staff
+    from store.staff_reads import roster_ids
+
+    opened = date(2020, 1, 1)
+    org = [("HO", "head_office", None), ("P1", "province", "HO"), ("O1", "outlet", "P1"), ("P2", "province", "HO"),
+           ("O2", "outlet", "P2")]
+    people = [("S1", "O1", opened, None), ("S2", "O2", opened, None),  # S2 is P2's
+              ("S3", "O2", opened, date(2026, 10, 10)), ("S3", "O1", date(2026, 10, 10), None),  # moved into P1
+              ("S4", "O1", opened, date(2026, 9, 1)), ("S5", "O1", date(2026, 11, 1), None)]  # left before, joins after
+    with engine.begin() as connection:
+        connection.execute(sa.insert(org_unit), [{"code": c, "name": c, "name_en": c, "level": lv, "parent_code": p,
+                                                  "valid_from": opened} for c, lv, p in org])
+        connection.execute(sa.insert(staff), [{"staff_id": s, "name": s, "outlet_code": o, "role": "customer_manager",
+                                               "wecom_status": 1, "contact_enabled": True, "managed_customers": 0,
+                                               "valid_from": a, "valid_to": b} for s, o, a, b in people])
+    units = ["HO", "P1", "O1", "P2", "O2", "S1", "S2", "S3", "S4", "S5", "ELSEWHERE"]
+    import_targets(engine, cells=cells(*[(u, "account_cnt", 10) for u in units]), by="hq", reason="Q4 plan")
+    start, end = date(2026, 10, 1), date(2026, 10, 31)
+    tree = subtree_table(root="P1", day=end)
+    found = incentives.scoped_targets(engine, period="2026Q4", unit_codes=codes_in(tree),
+                                      staff_ids=roster_ids(codes_in(tree, level="outlet"), start, end))
+    assert found["unit_code"].tolist() == ["O1", "P1", "S1", "S3"]
+    assert found["approved_value"].isna().all() and found["value"].tolist() == [10.0] * 4
