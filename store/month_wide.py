@@ -67,20 +67,23 @@ def over_period(connection: Connection, scope: Scope, units: Units, codes: list[
         as_of[grain] = _as_of(connection, day_where, grain, start, end, units, codes)
         if as_of[grain] is not None and month_of(as_of[grain]) not in plan.months:
             return None  # the snapshot comes from the as-of day's rows in rollup_day
-    columns = [_term(term, as_of.get(term["grain"])) for term in terms]
+    # One month has one row a unit (the primary key): its values need no GROUP BY, whose
+    # aggregates cost SQLite about as much again as reading the rows.
+    one_month = len(plan.months) == 1
+    columns = [_term(term, as_of.get(term["grain"]), summed=not one_month) for term in terms]
     if any(column is None for column in columns):
         return None
     w = rollup_month_wide.c
     where = [w.level == units.level, w.month.in_(plan.months), *([w.unit_code.in_(codes)] if codes is not None else [])]
-    statement = (select(w.unit_code, *[c.label(f"t{n}") for n, c in enumerate(columns)])
-                 .where(*where).group_by(w.unit_code))
+    statement = select(w.unit_code, *[c.label(f"t{n}") for n, c in enumerate(columns)]).where(*where)
+    statement = statement if one_month else statement.group_by(w.unit_code)
     found = plain_frame(connection, statement)
     from store.unit_months import _combined  # the same layout and order as that path
     return _combined([found], ["unit_code"], terms)
 
 
-def _term(term: Term, as_of: date | None):  # noqa: ANN202 - a SQL expression, or None
-    """The term's sum over the wide rows, or None if they cannot give it exactly."""
+def _term(term: Term, as_of: date | None, *, summed: bool):  # noqa: ANN202 - a SQL expression, or None
+    """The term over the wide rows (their sum if `summed`), or None if they cannot give it exactly."""
     name, grain, w = term["component"], term["grain"], rollup_month_wide.c
     kinds = set(WIDE_KINDS)
     for dimension, values in term["filters"]:
@@ -99,4 +102,4 @@ def _term(term: Term, as_of: date | None):  # noqa: ANN202 - a SQL expression, o
         parts = [(case((day == as_of, value), else_=0) if as_of is not None else None, day) for value, day in parts]
     values = [value for value, _ in parts if value is not None]
     total = sum(values[1:], values[0]) if values else literal(0)
-    return cast(func.sum(total), BigInteger)
+    return cast(func.sum(total) if summed else total, BigInteger)
