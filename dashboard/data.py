@@ -252,8 +252,13 @@ def attainment(scope: Scope, code: str, period_key: str, start: date, end: date,
     rows = collapsed_rollups(engine(), scope=scope, units=units, start=start, end=end, names=children,
                              components=cell_components(cells["kpi"]))
     judged = attainment_sheet(rows, cells, period=period_key, start=start, end=end, as_of=end)
-    names = rows[["unit_code", "name", "name_en"]].drop_duplicates("unit_code") if "name" in rows else None
-    return judged.merge(names, on="unit_code", how="left") if names is not None else judged
+    if "name" not in rows:
+        return judged
+    # Each cell's unit name: a left merge on unit_code, as positions (the first row of a unit).
+    names = rows[["unit_code", "name", "name_en"]].drop_duplicates("unit_code")
+    at = pd.Index(names["unit_code"]).get_indexer(judged["unit_code"])
+    return judged.assign(name=names["name"].array.take(at, allow_fill=True),
+                         name_en=names["name_en"].array.take(at, allow_fill=True))
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)  # its default text is English-only
