@@ -131,3 +131,19 @@ def test_a_rebuild_replaces_the_months_wide_rows(store: sa.Engine) -> None:
                                          rollup_day.c.day < date(2026, 10, 1))).scalar()
         after = connection.execute(sa.select(sa.func.count()).select_from(rollup_month_wide)).scalar()
     assert counts == days and after == before
+
+
+def test_migration_0009_backfills_the_months_a_store_already_has(store: sa.Engine) -> None:
+    """The migration's SQL writes the rows the rebuild writes (a store loaded before 0009)."""
+    from store.migrate import upgrade
+
+    def rows() -> list[tuple]:
+        with store.connect() as connection:
+            return connection.execute(sa.select(rollup_month_wide)
+                                      .order_by(*rollup_month_wide.primary_key.columns)).all()
+    before = rows()
+    with store.begin() as connection:
+        connection.execute(sa.text("DROP TABLE rollup_month_wide"))
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = '0008'"))
+    upgrade(store)
+    assert rows() == before and len(before) == 2 * len(ORG)

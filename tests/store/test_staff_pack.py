@@ -118,6 +118,7 @@ def test_migration_0008_packs_the_months_a_store_already_has(crossing: sa.Engine
         before = connection.execute(sa.select(pack_table.c.month, pack_table.c.part, pack_table.c.row_count)
                                     .order_by(pack_table.c.month, pack_table.c.part)).all()
         connection.exec_driver_sql("DROP TABLE staff_pack")
+        connection.exec_driver_sql("DROP TABLE rollup_month_wide")  # a store at 0007 has no later tables
         connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0007'")
     upgrade(engine)
     with engine.connect() as connection:
