@@ -102,10 +102,16 @@ def _totals(scope: Scope, units: Units, start: date, end: date, metrics: tuple[s
 
 def _named(values: pd.DataFrame, end: date, *, level: bool = True) -> pd.DataFrame:
     """Each unit's name (latest version begun by `end`) and level before its values."""
-    names = store_totals.unit_names(engine(), codes=values["unit_code"].unique(), day=end)
+    codes = values["unit_code"].tolist()
+    names = store_totals.unit_names(engine(), codes=list(dict.fromkeys(codes)), day=end)
     names = names if level else names.drop(columns="level")
-    named = values.merge(names, on="unit_code", how="left")
-    return named[[*names.columns, *[c for c in values.columns if c != "unit_code"]]]
+    # A left merge on unit_code (names has one row per code), as positions: pandas' merge on
+    # string keys cost ~10 ms a call for the bank's 5,000 outlets.
+    at = pd.Index(names["unit_code"]).get_indexer(values["unit_code"])
+    named = {"unit_code": values["unit_code"].array}
+    named |= {c: names[c].array.take(at, allow_fill=True) for c in names.columns if c != "unit_code"}
+    named |= {c: values[c].array for c in values.columns if c != "unit_code"}
+    return pd.DataFrame(named)
 
 
 def _unit_values(scope: Scope, units: Units, start: date, end: date, metrics: tuple[str, ...],
@@ -284,8 +290,13 @@ def attainment(scope: Scope, code: str, period_key: str, start: date, end: date,
     rows = collapsed_rollups(engine(), scope=scope, units=units, start=start, end=end, names=children,
                              components=cell_components(cells["kpi"]))
     judged = attainment_sheet(rows, cells, period=period_key, start=start, end=end, as_of=end)
-    names = rows[["unit_code", "name", "name_en"]].drop_duplicates("unit_code") if "name" in rows else None
-    return judged.merge(names, on="unit_code", how="left") if names is not None else judged
+    if "name" not in rows:
+        return judged
+    # Each cell's unit name: a left merge on unit_code, as positions (the first row of a unit).
+    names = rows[["unit_code", "name", "name_en"]].drop_duplicates("unit_code")
+    at = pd.Index(names["unit_code"]).get_indexer(judged["unit_code"])
+    return judged.assign(name=names["name"].array.take(at, allow_fill=True),
+                         name_en=names["name_en"].array.take(at, allow_fill=True))
 
 
 @_cached()

@@ -136,7 +136,8 @@ def _batch_values(rollups: pd.DataFrame, key: tuple, measures: list[str], target
     units, dims = key
     rows = rollups[member(rollups["unit_code"], units)]
     mine = targets[member(targets["unit_code"], units)]
-    filters = {d: sorted(set(mine[d]) - {ALL}) for d in dims}
+    # tolist first: iterating a pyarrow string column yields its values one slow call each.
+    filters = {d: sorted(set(mine[d].tolist()) - {ALL}) for d in dims}
     # compute_metrics' numbers, as arrays (kpi.cell_values): its frame work dominated the page.
     return grouped_values(rows, measures=measures, dims=dims, filters=filters, start=start, end=end)
 

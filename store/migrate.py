@@ -32,6 +32,15 @@ def upgrade(engine: Engine, *, revision: str = "head") -> str:
     return current_revision(engine)
 
 
+def downgrade(engine: Engine, *, revision: str) -> str | None:
+    """Downgrade the schema to `revision` (each later migration's own downgrade, newest first)."""
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+    return current_revision(engine)
+
+
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()

@@ -2,9 +2,10 @@
 rollup_month_unit: the same without the segment split, with each row's last-day snapshots.
 
 Rebuilt in SQL (one DELETE and one INSERT … SELECT … GROUP BY per table and call): rollup_month
-from rollup_day, rollup_month_unit from rollup_month and the last days' rows of rollup_day, so
-neither can disagree with the days they sum as long as they are rebuilt after them: the ETL
-calls `rebuild_month_rollups` at the end of every rollup rebuild (etl/rollups.py).
+from rollup_day, rollup_month_unit from rollup_month and the last days' rows of rollup_day,
+rollup_month_wide from rollup_month_unit (store.month_wide), so none can disagree with the
+days they sum as long as they are rebuilt after them: the ETL calls `rebuild_month_rollups` at
+the end of every rollup rebuild (etl/rollups.py).
 """
 
 from __future__ import annotations
@@ -106,3 +107,7 @@ def _rebuild_unit_months(connection: Connection, months: list[date]) -> None:
     statement = statement.select_from(flows.outerjoin(ends, and_(*[e[k] == f[k] for k in keys])))
     columns = [*keys, "last_day", *FLOW_COMPONENTS, *snapshots]
     connection.execute(insert(rollup_month_unit).from_select(columns, statement))
+    # Imported here: store.month_wide builds on store.totals, which imports this module.
+    from store.month_wide import rebuild
+
+    rebuild(connection, months)  # pivoted from the rows just written

@@ -268,6 +268,29 @@ rollup_month_unit = Table(
     sqlite_with_rowid=False,
 )
 
+# rollup_month_unit pivoted to one row per level × month × unit, integer components only, for
+# the league tables (every outlet of the bank): behaviour components as they are, customer and
+# conversion components per kind (summed over departments and parents), each snapshot of the
+# rows on the last day of its unit and kind (behaviour_day, customer_day_<kind>), so a read on
+# its as-of day A takes a snapshot where that day is A (see rollup_month_unit). One row a unit:
+# no GROUP BY over kinds and departments (~35,000 rows) when a read neither filters nor splits
+# by department or segment. Rebuilt with rollup_month_unit (store.month_rollups).
+WIDE_KINDS = ("incremental", "stock")
+WIDE_BEHAVIOUR = [c for c in BEHAVIOUR_COMPONENTS if c not in _FLOAT_COMPONENTS]
+WIDE_BY_KIND = [c for c in CUSTOMER_COMPONENTS + CONVERSION_COMPONENTS if c not in _FLOAT_COMPONENTS]
+rollup_month_wide = Table(
+    "rollup_month_wide",
+    metadata,
+    Column("level", DIM, primary_key=True),
+    Column("month", Date, primary_key=True),
+    Column("unit_code", CODE, primary_key=True),
+    Column("behaviour_day", Date),
+    *[Column(f"customer_day_{kind}", Date) for kind in WIDE_KINDS],
+    *[Column(name, BigInteger, nullable=False) for name in WIDE_BEHAVIOUR],
+    *[Column(f"{name}_{kind}", BigInteger, nullable=False) for name in WIDE_BY_KIND for kind in WIDE_KINDS],
+    sqlite_with_rowid=False,
+)
+
 target = Table(
     "target",
     metadata,

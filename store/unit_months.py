@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Float, Select, Table, and_, case, cast, func, literal, select, union_all
 
+from store import month_wide
 from store.month_rollups import month_of
 from store.pages import Scope
 from store.fetch import plain_frame
@@ -83,6 +84,9 @@ def _grain_parts(connection: Connection, scope: Scope, units: Units, codes: list
 def over_period(connection: Connection, scope: Scope, units: Units, codes: list[str] | None, plan: _Plan,
                 start: date, end: date, terms: Sequence[Term], dimensions: Sequence[str]) -> pd.DataFrame:
     """store.totals._over_period's frame (keys, t0…tn) for a plan with whole months."""
+    wide = month_wide.over_period(connection, scope, units, codes, plan, start, end, terms, dimensions)
+    if wide is not None:  # one pivoted row a unit answers it (league tables)
+        return wide
     keys = ["unit_code", *dimensions]
     found = []
     for grain in GRAINS:
@@ -104,6 +108,8 @@ def _union(connection: Connection, parts: list[Select], keys: list[str], terms: 
 
 def _combined(found: list[pd.DataFrame], keys: list[str], terms: Sequence[Term]) -> pd.DataFrame:
     """The grains' frames side by side: a key absent from a grain has 0 for its terms."""
+    if len(keys) == 1:
+        return _combined_by_unit(found, keys[0], terms)
     # One outer alignment on the keys (each frame has one row per key), not a merge per grain.
     out = pd.concat([part.set_index(keys) for part in found], axis=1, join="outer").sort_index()
     columns = {}
@@ -111,3 +117,19 @@ def _combined(found: list[pd.DataFrame], keys: list[str], terms: Sequence[Term])
         dtype = np.float64 if _sql_type(term) is Float else np.int64
         columns[f"t{n}"] = out[f"t{n}"].fillna(0).astype(dtype)
     return out.reset_index()[keys].assign(**{c: v.to_numpy() for c, v in columns.items()})
+
+
+def _combined_by_unit(found: list[pd.DataFrame], key: str, terms: Sequence[Term]) -> pd.DataFrame:
+    """_combined for one key (a league table's unit_code): the sorted keys as an index and each
+    grain's values put at their positions, instead of the outer concat and sort_index of a
+    string index that cost ~2/3 of this step for the bank's 5,000 outlets. Same frame."""
+    order = pd.Index(pd.concat([part[key] for part in found], ignore_index=True).unique()).sort_values()
+    columns = {}
+    for part in found:
+        where = order.get_indexer(part[key])
+        for column in part.columns.drop(key):
+            dtype = np.float64 if _sql_type(terms[int(column[1:])]) is Float else np.int64
+            values = np.zeros(len(order), dtype=dtype)
+            values[where] = part[column].fillna(0).to_numpy()  # a NULL sum counts 0, as before
+            columns[column] = values
+    return pd.DataFrame({key: order.array, **{f"t{n}": columns[f"t{n}"] for n in range(len(terms))}})

@@ -20,7 +20,7 @@ from store import staff_month as sm
 from store import staff_pack
 from store import staff_reads
 from store.engine import make_engine
-from store.migrate import upgrade
+from store.migrate import downgrade, upgrade
 from store.pages import Scope, subtree_codes
 from store.schema import staff_month, staff_pack as pack_table
 from store.staff_reads import staff_sums
@@ -114,7 +114,7 @@ def test_a_rebuild_replaces_the_parts_and_a_month_without_rows_has_none(crossing
 
 def test_migration_0008_packs_the_months_a_store_already_has(crossing: sa.Engine, tmp_path: Path) -> None:
     engine = copy_of(crossing, tmp_path / "old.db")
-    downgrade_to(engine, "0008")  # later migrations first, by their own downgrades
+    downgrade(engine, revision="0008")  # later migrations first, by their own downgrades
     with engine.begin() as connection:
         before = connection.execute(sa.select(pack_table.c.month, pack_table.c.part, pack_table.c.row_count)
                                     .order_by(pack_table.c.month, pack_table.c.part)).all()
@@ -125,17 +125,6 @@ def test_migration_0008_packs_the_months_a_store_already_has(crossing: sa.Engine
         after = connection.execute(sa.select(pack_table.c.month, pack_table.c.part, pack_table.c.row_count)
                                    .order_by(pack_table.c.month, pack_table.c.part)).all()
     assert after == before and len(after) == 8
-
-
-def downgrade_to(engine: sa.Engine, revision: str) -> None:
-    from alembic import command
-
-    from store.migrate import alembic_config
-
-    config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)
 
 
 @pytest.mark.parametrize("level", [None, "outlet", "branch"])

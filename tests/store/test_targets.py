@@ -7,7 +7,8 @@ import pytest
 import sqlalchemy as sa
 
 from store.targets import (
-    Change, StaleEdit, TargetError, approve, audit_trail, import_targets, read_targets, save_cells, save_changes, target_periods,
+    Change, StaleEdit, TargetError, approve, audit_trail, import_targets, kpi_targets, read_targets, save_cells,
+    save_changes, target_periods,
 )
 
 
@@ -100,3 +101,23 @@ def test_a_cell_created_by_someone_else_meanwhile_is_refused(engine: sa.Engine, 
 def test_target_periods_lists_each_period_once(engine: sa.Engine, two_targets: pd.DataFrame) -> None:
     import_targets(engine, cells=cells(("GD", "online", 1)).assign(period="2026-10"), by="hq", reason="month")
     assert target_periods(engine) == ["2026-10", "2026Q4"]
+
+
+def test_reads_for_a_whole_bank_of_codes_return_exactly_those_units(engine: sa.Engine) -> None:
+    """Beyond 500 codes the units go as one bound list (JSON on SQLite, an array on PostgreSQL):
+    the same rows as one parameter per code — staff cells and units not asked for left out."""
+    units = [f"U{n:04d}" for n in range(700)]
+    cells = pd.DataFrame([{"period": period, "unit_code": unit, "department": "retail", "kpi": "funded_cnt",
+                           "kind": "stock", "segment": "wealth", "value": n % 97 + 0.25}
+                          for n, unit in enumerate([*units, "S0001", "S0002", "Ü-名"]) for period in ("2026-10", "2026Q4")])
+    import_targets(engine, cells=cells, by="tester", reason="setup")
+    wanted = [*units[50:], "Ü-名", "S0002"]  # 652 codes: not the first 50 units, an odd name, a staff cell
+    rows = read_targets(engine, period="2026-10", unit_codes=wanted)
+    plan = kpi_targets(engine, kpi="funded_cnt", unit_codes=wanted)
+    assert sorted(rows["unit_code"]) == sorted(wanted) and sorted(plan["unit_code"]) == sorted(wanted * 2)
+    few = pd.concat([read_targets(engine, period="2026-10", unit_codes=wanted[n:n + 400])
+                     for n in range(0, len(wanted), 400)])  # one parameter per code
+
+    def ordered(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.sort_values("unit_code").reset_index(drop=True)
+    pd.testing.assert_frame_equal(ordered(rows), ordered(few), check_exact=True)
