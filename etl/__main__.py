@@ -1,4 +1,4 @@
 from etl.cli import cli
 
-if __name__ == "__main__":  # the parse-ahead worker imports this module again (etl.parse_ahead)
+if __name__ == "__main__":  # importing it (tools, multiprocessing) must not run the CLI
     cli(prog_name="python -m etl")

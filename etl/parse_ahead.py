@@ -6,9 +6,10 @@ a worker process parses file N+1, so a load of many files uses both cores. The w
 reads files; the store is written by the loader alone, in file order, as before.
 
 Used for big loads only (see `worth_it`): starting the worker costs about a second, more than a
-small bank's whole parse. The worker is started by multiprocessing's forkserver, which imports
-the program's main module again: a script that loads must keep its work under
-`if __name__ == "__main__":`, as etl/__main__.py does. Results cross as protocol-5 pickles, in which pandas' Arrow-backed
+small bank's whole parse. The worker is a fresh process (multiprocessing's forkserver), so it
+holds none of the loader's SQLite connections; it is started with the main module hidden, since
+multiprocessing would otherwise run the program's main script again in it (a script, or a test
+process whose __main__ Streamlit's AppTest replaced with dashboard/app.py). Results cross as protocol-5 pickles, in which pandas' Arrow-backed
 columns travel as buffers rather than one Python object per value.
 """
 
@@ -17,7 +18,10 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import pickle
-from collections.abc import Callable
+import sys
+import types
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -40,6 +44,19 @@ AHEAD = 3  # files parsed ahead of the writer: enough to keep the worker busy, m
 MIN_BYTES = 64 * 2**20  # loads smaller than this parse in the loader's own process
 
 
+@contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """sys.modules["__main__"] as an empty module while processes start: multiprocessing's
+    spawn preparation then has no main script or module to import in them (the worker needs
+    only this module)."""
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
 def worth_it(files: list[tuple[str | None, Path]]) -> bool:
     parsed = [path for source, path in files if source in PARSERS]
     return len(parsed) > 1 and sum(path.stat().st_size for path in parsed) >= MIN_BYTES
@@ -58,6 +75,8 @@ class ParseAhead:
         self.futures: dict[Path, Future] = {}
         # forkserver, not fork: the worker must not inherit the loader's open SQLite connections.
         self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"))
+        with _main_module_hidden():  # the forkserver and the worker start now, importing no __main__
+            self.pool.submit(int).result()
 
     def parser(self, source: str, path: Path) -> Callable[[], Parsed]:
         """What the writer of `path` calls to get its parse (from the worker, or here)."""

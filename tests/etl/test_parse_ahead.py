@@ -39,3 +39,20 @@ def test_small_loads_parse_in_the_loaders_own_process(tiny_bank: Path) -> None:
     from etl.load import discover
 
     assert not parse_ahead.worth_it(discover([tiny_bank]))
+
+
+def test_the_worker_never_runs_the_main_script(sqlite_template: Path, tiny_bank: Path, tmp_path: Path,
+                                               monkeypatch) -> None:  # noqa: ANN001 - pytest's MonkeyPatch
+    """A process whose __main__ is a script that must not run again (Streamlit's AppTest leaves
+    dashboard/app.py there) still parses ahead."""
+    import sys
+    import types
+
+    script = tmp_path / "boom.py"
+    script.write_text("raise SystemExit('the main script ran in the parse worker')\n", encoding="utf-8")
+    main = types.ModuleType("__main__")
+    main.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    _, results = loaded(sqlite_template, tmp_path / "ahead", tiny_bank, ahead=True)
+    statuses = {status for _, status, *_ in results}
+    assert "ok" in statuses and "failed" not in statuses, results
