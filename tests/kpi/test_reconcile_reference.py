@@ -92,7 +92,7 @@ def _targets(rows: list[tuple]) -> pd.DataFrame:
     return frame.astype({"value": float})
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(rows=st.lists(ROW, min_size=1, max_size=40), whole_org=st.booleans())
 def test_reconciliation_equals_the_pandas_joins(rows: list[tuple], whole_org: bool) -> None:
     targets, org = _targets(rows), ORG if whole_org else ORG.iloc[:8]
