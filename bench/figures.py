@@ -86,12 +86,11 @@ def load_rows(result: dict, backend: str, store: dict) -> list[dict]:
 def national_rows(national: dict) -> list[dict]:
     bank, base, day = national["bank"], national["base"], national["day"]
     finished = day is not None and day["seconds"] is not None
-    label = (f"one day of the {national['scale']} bank ({bank['staff']:,} staff) into a store with its org and "
-             "roster only")
+    label = f"one day of the {national['scale']} bank ({bank['staff']:,} staff) into a store holding the day before"
     return [
         row("national day", label, "sqlite", _seconds(day), value=day["seconds"] if finished else None,
             budget=f"≤ {DAY_BUDGET_S:.0f} s", status=judge(day["seconds"], DAY_BUDGET_S) if finished else MISS),
-        row("national day", "  before it: its org, roster, directory, tasks and targets", "sqlite", _seconds(base),
+        row("national day", "  before it: its org, roster, directory, tasks, targets and first day", "sqlite", _seconds(base),
             value=base["seconds"]),
         _memory("national day", "  peak memory of the loader", "sqlite", [base, day], finished=finished),
     ]
