@@ -82,8 +82,10 @@ def demo(scale: str, out: Path, seed: int, days: int | None, end) -> None:  # no
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--force", is_flag=True, help="Reload files already loaded with the same checksum.")
+@click.option("--parse-ahead", is_flag=True,
+              help="Parse the next files in a second process while one is written (big loads; costs its memory).")
 @click.pass_obj
-def load(database_url: str, paths: tuple[Path, ...], force: bool) -> None:
+def load(database_url: str, paths: tuple[Path, ...], force: bool, parse_ahead: bool) -> None:
     """Load source files (or folders of them) into the store, routing each file by name.
 
     Example: python -m etl load data/inbox/demo-small-7
@@ -92,7 +94,7 @@ def load(database_url: str, paths: tuple[Path, ...], force: bool) -> None:
 
     engine = make_engine(database_url)
     upgrade(engine)
-    summary = load_paths(engine, list(paths), force=force, progress=True)
+    summary = load_paths(engine, list(paths), force=force, progress=True, parse_ahead=parse_ahead)
     for line in summary.lines():
         click.echo(line)
     if summary.failed:

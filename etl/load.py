@@ -85,14 +85,15 @@ def discover(paths: list[Path]) -> list[tuple[str | None, Path]]:
 
 
 def load_paths(engine: Engine, paths: list[Path], *, force: bool = False, progress: bool = False,
-               parse_ahead: bool | None = None) -> LoadSummary:
+               parse_ahead: bool = False) -> LoadSummary:
     """Load `paths` (files or folders); `parse_ahead`: parse the next files in a second
-    process while one is written (default: for loads big enough to gain, see etl.parse_ahead)."""
+    process while one is written, if the load is big enough to gain (see etl.parse_ahead).
+    Off by default: the worker's memory took the national day's peak over 2 GB (bench)."""
     summary = LoadSummary()
     touched: set[date] = set(_recover_interrupted(engine))
     routed = discover(paths)
     history = writers.Histories.read(engine)
-    ahead = ParseAhead(routed) if (parse_ahead if parse_ahead is not None else worth_it(routed)) else None
+    ahead = ParseAhead(routed) if parse_ahead and worth_it(routed) else None
     bar = tqdm(routed, desc="files", unit="file", disable=not progress)
     try:
         for source, path in bar:

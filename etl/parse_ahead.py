@@ -5,7 +5,10 @@ A fact file's load is two halves: parsing (text to validated rows, mostly Python
 a worker process parses file N+1, so a load of many files uses both cores. The worker only
 reads files; the store is written by the loader alone, in file order, as before.
 
-Used for big loads only (see `worth_it`): starting the worker costs about a second, more than a
+Off unless asked (`etl load --parse-ahead`): the worker holds a parsed file of its own, and on
+the national day the loader's processes together then peaked over the 2 GB budget (2,450 MB
+in the bench, the sum of each process's peak). Even when asked, used for big loads only (see
+`worth_it`): starting the worker costs about a second, more than a
 small bank's whole parse. The worker is a fresh process (multiprocessing's forkserver), so it
 holds none of the loader's SQLite connections; it is started with the main module hidden, since
 multiprocessing would otherwise run the program's main script again in it (a script, or a test

@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from dbstate import table_hashes
@@ -16,10 +17,13 @@ from store.engine import make_engine
 
 
 def loaded(template: Path, folder: Path, inbox: Path, *, ahead: bool) -> tuple[sa.Engine, list]:
+    """The bank loaded into a fresh store; `ahead`: with the worker, however small the bank."""
     folder.mkdir()
     shutil.copy(template, folder / "cascade.db")
     engine = make_engine(f"sqlite:///{folder / 'cascade.db'}")
-    summary = load_paths(engine, [inbox], parse_ahead=ahead)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parse_ahead, "MIN_BYTES", 0 if ahead else parse_ahead.MIN_BYTES)
+        summary = load_paths(engine, [inbox], parse_ahead=ahead)
     return engine, [(r.path.name, r.status, r.rows_loaded, r.rows_rejected, r.message) for r in summary.results]
 
 
