@@ -19,10 +19,8 @@ from store.month_rollups import rebuild_month_rollups
 from store.pages import Scope
 from store.schema import COMPONENTS, SNAPSHOT_COMPONENTS, org_unit, rollup_day, rollup_month_wide
 from store.totals import Units, period_totals
+from test_period_totals import ORG, _parent  # the same small org, with O2 moved on 2026-10-03
 
-ORG = [("HO", "head_office", None), ("P1", "province", "HO"), ("P2", "province", "HO"),
-       ("B1", "branch", "P1"), ("B2", "branch", "P1"), ("B3", "branch", "P2"),
-       ("O1", "outlet", "B1"), ("O2", "outlet", "B1"), ("O3", "outlet", "B2"), ("O4", "outlet", "B3")]
 # compare_view.LEAGUE_METRICS and more: every integer grain, snapshots, kind filters.
 LEAGUE = ["staff_cnt", "contact_enabled_rate", "active_staff_rate", "new_contact_cnt", "contacts_live",
           "contacts_per_manager", "account_cnt", "funded_cnt", "opening_rate", "funding_rate", "coverage_rate",
@@ -31,12 +29,6 @@ WHOLE_MONTHS = [(date(2026, 9, 1), date(2026, 9, 30)), (date(2026, 10, 1), date(
                 (date(2026, 9, 1), date(2026, 10, 31)), (date(2026, 9, 18), date(2026, 9, 30))]
 LEVELS = [Units("level", "HO", "outlet"), Units("level", "P1", "outlet"), Units("level", "HO", "branch"),
           Units("level", "HO", "province")]
-
-
-def _parent(code: str, day: date) -> str | None:
-    if code == "O2" and day >= date(2026, 10, 3):
-        return "B2"  # moved mid-month
-    return next(p for c, _, p in ORG if c == code)
 
 
 def _rows(seed: int = 5) -> list[dict]:
