@@ -74,11 +74,15 @@ def write_dimension(engine: Engine, run_id: int, path: Path, history: Histories,
     with engine.begin() as connection:
         write.add_rejects(connection, run_id, str(path), validated.rejects)
         loaded = write.replace_all(connection, table, rows)
-        # The packed copy the next loads read (a national roster in ~0.3 s instead of ~5 s).
-        history_pack.write(connection, table, read.HISTORIES[table.name](connection, packed=False))
+        # The table as read back is both this load's history from now on and the packed copy
+        # the next loads read (a national roster in ~0.3 s instead of ~5 s).
+        replaced = read.HISTORIES[table.name](connection, packed=False)
+        history_pack.write(connection, table, replaced)
         fact_days = read.fact_days(connection)
-    fresh = Histories.read(engine)
-    history.org, history.staff = fresh.org, fresh.staff
+    if source == "org_units":
+        history.org = replaced
+    else:
+        history.staff = replaced
     since = _first_changed_day(old, rows)
     touched = {d for d in fact_days if since is not None and d >= since}
     superseded = len(validated.rows) - len(rows)
