@@ -166,7 +166,7 @@ def _change_account(database_url: str, change: Callable[..., None], **arguments:
 def _new_password(from_stdin: bool) -> str:
     """The password from one line of stdin, or typed twice at a hidden prompt."""
     if from_stdin:
-        return click.get_text_stream("stdin").readline().rstrip("\r\n")
+        return sys.stdin.readline().rstrip("\r\n")
     if not sys.stdin.isatty():  # getpass would fall back to reading stdin with echo on
         raise click.ClickException("no terminal to type a password in: use --password-stdin or --no-password")
     try:

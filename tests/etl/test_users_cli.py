@@ -1,4 +1,5 @@
-"""`python -m etl users ...` as an administrator runs it: real processes, a real SQLite file."""
+"""`python -m etl users ...` as an administrator runs it, on a real SQLite file: the first test in a
+real process, the others through click's runner in this one (same commands, no start-up cost)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
 
+from etl.cli import cli
 from store.engine import make_engine
 from store.read import frame
 from store.schema import staff
@@ -21,11 +24,19 @@ PASSWORD = "a long enough password"
 DEMO_DAY = date(2026, 10, 31)  # the last day of the demo fixture
 
 
-def run_users(*args: str, db: Path, stdin: str = "", os_user: str = "ops.admin") -> subprocess.CompletedProcess[str]:
+def run_users(*args: str, db: Path, stdin: str = "", os_user: str = "ops.admin",
+              real: bool = False) -> subprocess.CompletedProcess[str]:
+    """`python -m etl users ARGS` on `db`; in this process through click's runner unless `real`
+    (a real process): the same command objects, without ~1.5 s of interpreter start-up each."""
     # getpass.getuser() reads LOGNAME first: the operator the audit names
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "LOGNAME": os_user, "USER": os_user}
-    return subprocess.run([sys.executable, "-m", "etl", "users", *args], cwd=db.parent, env=env, input=stdin,
-                          capture_output=True, text=True, timeout=120)
+    env = {"DATABASE_URL": f"sqlite:///{db}", "LOGNAME": os_user, "USER": os_user}
+    if real:
+        return subprocess.run([sys.executable, "-m", "etl", "users", *args], cwd=db.parent,
+                              env={**os.environ, **env}, input=stdin, capture_output=True, text=True, timeout=120)
+    result = CliRunner().invoke(cli, ["users", *args], env=env, input=stdin, prog_name="python -m etl")
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
 
 
 def ok(result: subprocess.CompletedProcess[str]) -> str:
@@ -40,9 +51,9 @@ def db(tmp_path: Path) -> Path:
 
 def test_add_with_password_from_stdin_then_list_shows_the_account_but_no_hash(db: Path) -> None:
     out = ok(run_users("add", "alice", "--name", "Alice", "--role", "admin", "--password-stdin", db=db,
-                       stdin=PASSWORD + "\n"))
+                       stdin=PASSWORD + "\n", real=True))
     assert out.strip() == "added alice (admin, scope HO)"
-    listed = ok(run_users("list", db=db))
+    listed = ok(run_users("list", db=db, real=True))
     header, row = listed.splitlines()
     assert header.split()[:6] == ["login", "display_name", "email", "role", "scope_code", "department"]
     assert row.split()[:2] == ["alice", "Alice"] and "admin" in row
