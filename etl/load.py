@@ -90,7 +90,7 @@ def load_paths(engine: Engine, paths: list[Path], *, force: bool = False, progre
     process while one is written, if the load is big enough to gain (see etl.parse_ahead).
     Off by default: the worker's memory took the national day's peak over 2 GB (bench)."""
     summary = LoadSummary()
-    touched: set[date] = set(_recover_interrupted(engine))
+    touched: dict[date, set[str]] = {day: set(rollups.GRAINS) for day in _recover_interrupted(engine)}
     routed = discover(paths)
     history = writers.Histories.read(engine)
     ahead = ParseAhead(routed) if parse_ahead and worth_it(routed) else None
@@ -104,7 +104,8 @@ def load_paths(engine: Engine, paths: list[Path], *, force: bool = False, progre
                 continue
             result, days = load_file(engine, source, path, history, force=force, ahead=ahead)
             summary.results.append(result)
-            touched.update(days)
+            for day, grains in days.items():
+                touched.setdefault(day, set()).update(grains)
     finally:
         bar.close()
         if ahead is not None:
@@ -120,18 +121,19 @@ def load_paths(engine: Engine, paths: list[Path], *, force: bool = False, progre
 def load_file(
     engine: Engine, source: str, path: Path, history: writers.Histories, *, force: bool = False,
     ahead: ParseAhead | None = None,
-) -> tuple[FileResult, set[date]]:
-    """Load one file; return its result and the days whose rollups it changed."""
+) -> tuple[FileResult, dict[date, frozenset[str]]]:
+    """Load one file; return its result and the days whose rollups it changed, each with the
+    grains that changed."""
     digest = files.checksum(path)
     if not force and write.loaded_checksum(engine, source=source, name=path.name, checksum=digest):
-        return FileResult(path, source, "skipped", message="already loaded"), set()
+        return FileResult(path, source, "skipped", message="already loaded"), {}
     run_id = write.start_run(engine, source=source, file=str(path), checksum=digest)
     try:
         parse = {"parse": ahead.parser(source, path)} if ahead is not None and source in PARSERS else {}
         outcome = writers.WRITERS[source](engine, run_id, path, history, **parse)
     except SourceError as problem:
         write.finish_run(engine, run_id, status="failed", message=str(problem))
-        return FileResult(path, source, "failed", message=str(problem)), set()
+        return FileResult(path, source, "failed", message=str(problem)), {}
     except Exception as problem:  # record the failure, then let the bug surface
         write.finish_run(engine, run_id, status="failed", message=f"internal error: {problem!r}")
         raise
@@ -149,7 +151,7 @@ def load_file(
     result = FileResult(
         path, source, "ok", outcome.rows_in, outcome.rows_loaded, outcome.rows_rejected, outcome.rows_superseded
     )
-    return result, outcome.touched
+    return result, dict.fromkeys(outcome.touched, outcome.grains)
 
 
 def _recover_interrupted(engine: Engine) -> list[date]:

@@ -2,12 +2,13 @@
 
 Works in windows of a week so that memory is bounded by a week's facts, never the history:
 the live-contact snapshot is carried from day to day inside a window and re-read from the
-store (one scan) at the start of each window.
+store (one scan) at the start of each window. A day already rolled up has only the grains
+its changed facts feed rebuilt (a behaviour re-pull leaves the day's customer and sales rows).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from datetime import date, timedelta
 
 import pandas as pd
@@ -21,6 +22,10 @@ from store.schema import COMPONENTS, rollup_day
 
 WINDOW_DAYS = 14
 ACTIVE_DAYS = 7
+# The grains of rollup_day (docs/rollup.md), each fed by its own facts: staff-day behaviour
+# (WeCom pulls, tasks, interceptions), contact relations, sales.
+BEHAVIOUR, CUSTOMER, CONVERSION = write.ROLLUP_GRAINS
+GRAINS = write.ROLLUP_GRAINS
 
 
 def windows(days: Iterable[date]) -> Iterator[list[date]]:
@@ -35,25 +40,35 @@ def windows(days: Iterable[date]) -> Iterator[list[date]]:
         yield run
 
 
-def rebuild(engine: Engine, days: Iterable[date], *, progress: bool = False,
+def rebuild(engine: Engine, days: Iterable[date] | Mapping[date, Collection[str]], *, progress: bool = False,
             histories: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> int:
     """Rebuild the rollups of `days`; return the number of rollup rows written.
 
+    `days` maps each day to the grains (GRAINS) whose facts changed on it, or lists days to
+    rebuild whole. A day with no rollup rows yet is built whole whatever changed: its other
+    grains' snapshots (relations live, the roster's counts) exist whether or not a file
+    brought facts for them. Why grains: each day's WeCom pull re-pulls the day before, and
+    re-reading that day's contact events and sales for an unchanged customer and conversion
+    grain cost a national day seconds.
+
     `histories` is the (org, staff) history the loader already holds, if it does: a national
     roster is a million versions, and reading it again cost seconds of a day's load."""
-    days = sorted(set(days))
-    if not days:
+    wanted = dict(days) if isinstance(days, Mapping) else dict.fromkeys(days, GRAINS)
+    if not wanted:
         return 0
-    if histories is None:
-        with engine.connect() as connection:
+    with engine.connect() as connection:
+        present = read.rolled_up_days(connection, wanted)
+        if histories is None:
             histories = read.org_history(connection), read.staff_history(connection)
+    needs = {day: frozenset(grains) if day in present else frozenset(GRAINS) for day, grains in wanted.items()}
+    days = sorted(needs)
     org, staff = histories
     written = 0
     chains = ChainCache(org)
     bar = tqdm(total=len(days), desc="rollups", unit="day", disable=not progress)
     carried: tuple[date, pd.Series] | None = None
     for window in windows(days):
-        count, carried = _rebuild_window(engine, window, org, staff, chains, carried)
+        count, carried = _rebuild_window(engine, {day: needs[day] for day in window}, org, staff, chains, carried)
         written += count
         bar.update(len(window))
     bar.close()
@@ -82,60 +97,75 @@ class ChainCache:
 
 
 def _rebuild_window(
-    engine: Engine, window: list[date], org: pd.DataFrame, staff: pd.DataFrame, chains: ChainCache,
+    engine: Engine, needs: dict[date, frozenset[str]], org: pd.DataFrame, staff: pd.DataFrame, chains: ChainCache,
     carried: tuple[date, pd.Series] | None,
-) -> tuple[int, tuple[date, pd.Series]]:
-    """Rebuild one window of days; return the rows written and the live relations at its end,
-    which are the next window's starting point when it begins the day after: counting live
-    relations from fact_contact scans every relation ever added, once per window otherwise."""
-    start, end = window[0], window[-1]
+) -> tuple[int, tuple[date, pd.Series] | None]:
+    """Rebuild the grains `needs` names for each day of one window; return the rows written
+    and the live relations at its end (None if no day needed the customer grain), which are
+    the next window's starting point when it begins the day after: counting live relations
+    from fact_contact scans every relation ever added, once per window otherwise. Only the
+    facts of the grains some day needs are read, from the first day that needs them."""
+    window = sorted(needs)
+    end = window[-1]
+    first = {grain: min((d for d in window if grain in needs[d]), default=None) for grain in GRAINS}
+    behaviour, conversions, events, live = None, None, {}, None
     with engine.connect() as connection:
-        behaviour = read.staff_day_facts(connection, start=start, end=end)
-        active = read.active_staff_days(connection, start=start - timedelta(days=ACTIVE_DAYS - 1), end=end)
-        if carried is not None and carried[0] == start - timedelta(days=1):
-            live = carried[1]
-        else:
-            live = _series(read.contact_live_before(connection, day=start), "live")
-        events = {
-            name: read.contact_events(connection, start=start, end=end, event=name)
-            for name in ("added_on", "removed_on", "first_chat_on")
-        }
-        conversions = read.conversion_facts(connection, start=start, end=end)
+        if (start := first[BEHAVIOUR]) is not None:
+            behaviour = (read.staff_day_facts(connection, start=start, end=end),
+                         read.active_staff_days(connection, start=start - timedelta(days=ACTIVE_DAYS - 1), end=end))
+        if (start := first[CUSTOMER]) is not None:
+            if carried is not None and carried[0] == start - timedelta(days=1):
+                live = carried[1]
+            else:
+                live = _series(read.contact_live_before(connection, day=start), "live")
+            events = {name: read.contact_events(connection, start=start, end=end, event=name)
+                      for name in ("added_on", "removed_on", "first_chat_on")}
+        if (start := first[CONVERSION]) is not None:
+            conversions = read.conversion_facts(connection, start=start, end=end)
     written = 0
     for day in window:
-        added, removed, first = (_series(events[e][events[e]["day"] == day], "n") for e in events)
-        live = r.advance_live(live, added, removed)
-        grains = _day_rollup(day, org, staff, (behaviour, active), conversions, (live, added, removed, first),
-                             chains.on(day))
+        contacts = None
+        if live is not None and day >= first[CUSTOMER]:  # live is carried through every later day
+            added, removed, chats = (_series(events[e][events[e]["day"] == day], "n") for e in events)
+            live = r.advance_live(live, added, removed)
+            contacts = (live, added, removed, chats)
+        grains = needs[day]
+        rows = _day_rollup(day, org, staff, behaviour, conversions, contacts, chains.on(day), grains=grains)
         with engine.begin() as connection:
-            write.delete_days(connection, rollup_day, [day])
-            for rows in grains:  # each with its own components; the others are 0
-                zeros = [c for c in COMPONENTS if c not in rows.columns]
-                written += write.insert_rows(connection, rollup_day, rows, zeros=zeros)
-            staff_month.record_live(connection, day, live, last=day == end)  # per-staff live counts
-    return written, (end, live)
+            write.delete_rollup_grains(connection, day, grains)
+            for frame in rows:  # each with its own components; the others are 0
+                zeros = [c for c in COMPONENTS if c not in frame.columns]
+                written += write.insert_rows(connection, rollup_day, frame, zeros=zeros)
+            if CUSTOMER in grains:
+                staff_month.record_live(connection, day, live, last=day == end)  # per-staff live counts
+    return written, ((end, live) if live is not None else None)
 
 
 def _day_rollup(
     day: date,
     org: pd.DataFrame,
     staff: pd.DataFrame,
-    behaviour: tuple[pd.DataFrame, pd.DataFrame],
-    conversions: pd.DataFrame,
-    contacts: tuple[pd.Series, pd.Series, pd.Series, pd.Series],
+    behaviour: tuple[pd.DataFrame, pd.DataFrame] | None,
+    conversions: pd.DataFrame | None,
+    contacts: tuple[pd.Series, pd.Series, pd.Series, pd.Series] | None,
     chains: pd.DataFrame,
+    *,
+    grains: Collection[str] = GRAINS,
 ) -> list[pd.DataFrame]:
-    """One day's rollup rows, one frame per grain. `behaviour` is (the window's staff-day facts, the active
-    staff-days from ACTIVE_DAYS - 1 days before the window on)."""
+    """One day's rollup rows of `grains`, one frame per grain. `behaviour` is (the window's
+    staff-day facts, the active staff-days from ACTIVE_DAYS - 1 days before the window on);
+    each input is needed only for its grain."""
     roster = r.staff_on(staff, org, day)
-    facts, active_days = behaviour
-    week = active_days[(active_days["day"] > day - timedelta(days=ACTIVE_DAYS)) & (active_days["day"] <= day)]
-    today = facts[facts["day"] == day].drop(columns=["day"])
-    parts = [
-        r.behaviour_components(roster, today, week["staff_id"].unique()),
-        r.customer_components(*contacts).assign(department=r.ALL),
-        r.conversion_components(conversions[conversions["day"] == day].drop(columns=["day"])),
-    ]
+    parts = []
+    if BEHAVIOUR in grains:
+        facts, active_days = behaviour
+        week = active_days[(active_days["day"] > day - timedelta(days=ACTIVE_DAYS)) & (active_days["day"] <= day)]
+        today = facts[facts["day"] == day].drop(columns=["day"])
+        parts.append(r.behaviour_components(roster, today, week["staff_id"].unique()))
+    if CUSTOMER in grains:
+        parts.append(r.customer_components(*contacts).assign(department=r.ALL))
+    if CONVERSION in grains:
+        parts.append(r.conversion_components(conversions[conversions["day"] == day].drop(columns=["day"])))
     # Each grain is rolled up and written with its own components only (a component lives in
     # one grain and is 0 on the others' rows), which keeps a national day's frames small.
     rolled = [r.roll_up(p[[c for c in p.columns if c == "staff_id" or c in r.DIMENSIONS or c in COMPONENTS]],

@@ -20,6 +20,7 @@ import pandas as pd
 
 from etl import conform
 from etl.parse_ahead import PARSERS
+from etl.rollups import BEHAVIOUR, CONVERSION, CUSTOMER, GRAINS
 from etl.sources import wecom
 from etl.files import SourceError, day_of_name
 from etl.sources.directory import parse_directory
@@ -43,6 +44,7 @@ class Outcome:
     rows_superseded: int = 0  # rows replaced by a later row for the same key in the file
     days: set[date] = field(default_factory=set)  # days the file's data covers
     touched: set[date] = field(default_factory=set)  # days whose rollups must be rebuilt
+    grains: frozenset[str] = frozenset(GRAINS)  # ... and which of their grains (a dimension: all)
 
 
 @dataclass
@@ -134,7 +136,7 @@ def write_staff_day(engine: Engine, run_id: int, path: Path, history: Histories,
     loaded = _write_by_day(engine, run_id, path, validated.rejects, rows[["staff_id", "day", *keep]], clear)
     days = set(rows["day"])
     superseded = len(validated.rows) - len(rows)
-    return Outcome(parsed.rows_in, loaded, len(validated.rejects), superseded, days, days)
+    return Outcome(parsed.rows_in, loaded, len(validated.rejects), superseded, days, days, frozenset({BEHAVIOUR}))
 
 
 Parse = Callable[[], Parsed]  # a file's parse, done ahead (etl.parse_ahead) or when called
@@ -178,7 +180,7 @@ def write_conversions(engine: Engine, run_id: int, path: Path, history: Historie
             write.delete_days(connection, fact_conversion, [day])
             loaded += write.insert_rows(connection, fact_conversion, day_rows.assign(load_id=run_id))
     days = set(rows["day"])
-    return Outcome(parsed.rows_in, loaded, len(validated.rejects), 0, days, days)
+    return Outcome(parsed.rows_in, loaded, len(validated.rejects), 0, days, days, frozenset({CONVERSION}))
 
 
 def write_contacts(engine: Engine, run_id: int, path: Path, history: Histories, *,
@@ -200,7 +202,8 @@ def write_contacts(engine: Engine, run_id: int, path: Path, history: Histories, 
     touched = {d for d in days if (since is not None and d >= since) or d in chat_days}
     events = pd.concat([rows["added_on"], rows["removed_on"], rows["first_chat_on"]]).dropna()
     superseded = len(validated.rows) - len(rows)
-    return Outcome(parsed.rows_in, loaded, len(validated.rejects), superseded, set(events), touched)
+    return Outcome(parsed.rows_in, loaded, len(validated.rejects), superseded, set(events), touched,
+                   frozenset({CUSTOMER}))
 
 
 def write_targets(engine: Engine, run_id: int, path: Path, history: Histories) -> Outcome:

@@ -6,6 +6,7 @@ scope live in store/pages.py.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 import pandas as pd
@@ -90,7 +91,9 @@ def contact_live_before(connection: Connection, *, day: date) -> pd.DataFrame:
         .where(c.added_on < day, or_(c.removed_on.is_(None), c.removed_on >= day))
         .group_by(c.staff_id, c.kind, c.segment)
     )
-    return frame(connection, statement)
+    # From the driver's cursor: a national bank's ~1M staff × kind × segment rows cost ~6 s as
+    # SQLAlchemy rows (profiled on the national day), ~2 s this way.
+    return bulk.fetch_frame(connection, statement)
 
 
 def contact_events(connection: Connection, *, start: date, end: date, event: str) -> pd.DataFrame:
@@ -114,6 +117,13 @@ def conversion_facts(connection: Connection, *, start: date, end: date) -> pd.Da
     out = bulk.fetch_frame(connection, statement)
     out["amount"] = out["amount"].astype(float)
     return out
+
+
+def rolled_up_days(connection: Connection, days: Iterable[date]) -> set[date]:
+    """Which of `days` have rollup_day rows: one seek each on the primary key's leading day."""
+    r = rollup_day.c
+    return {day for day in days
+            if connection.execute(select(r.day).where(r.day == day).limit(1)).first() is not None}
 
 
 def fact_days(connection: Connection, *, since: date | None = None) -> list[date]:

@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, Table, and_, delete, func, insert, or_, select, update
 
 from store import bulk
-from store.schema import CONTACT_KEY, etl_reject, etl_run, fact_contact
+from store.schema import CONTACT_KEY, etl_reject, etl_run, fact_contact, rollup_day
 
 
 def now() -> datetime:
@@ -35,6 +35,28 @@ def upsert_rows(
 
 def delete_days(connection: Connection, table: Table, days: Sequence[date]) -> None:
     connection.execute(delete(table).where(table.c.day.in_(list(days))))
+
+
+# rollup_day's rows of each grain, by their dimensions (kpi.rollup writes each grain with its
+# own: behaviour rows are 'all' in every dimension, customer rows only in department, and a
+# conversion row names its department; the ETL's vocabulary has no department or kind 'all').
+ROLLUP_ALL = "all"
+ROLLUP_GRAINS = ("behaviour", "customer", "conversion")
+
+
+def delete_rollup_grains(connection: Connection, day: date, grains: Iterable[str]) -> None:
+    """Delete `day`'s rollup_day rows of `grains` (all of the day's rows for every grain)."""
+    r = rollup_day.c
+    rows_of = {"behaviour": and_(r.department == ROLLUP_ALL, r.kind == ROLLUP_ALL),
+               "customer": and_(r.department == ROLLUP_ALL, r.kind != ROLLUP_ALL),
+               "conversion": r.department != ROLLUP_ALL}
+    grains = set(grains)
+    if not grains <= set(rows_of):
+        raise ValueError(f"unknown rollup grains: {sorted(grains - set(rows_of))}")
+    if grains == set(rows_of):
+        delete_days(connection, rollup_day, [day])
+    elif grains:
+        connection.execute(delete(rollup_day).where(r.day == day, or_(*[rows_of[g] for g in sorted(grains)])))
 
 
 def clear_columns(connection: Connection, table: Table, *, day: date, columns: Sequence[str]) -> None:

@@ -1,0 +1,105 @@
+"""A day already rolled up gets only the grains its changed facts feed rebuilt, and ends exactly
+as a rebuild of every grain would leave it; a day never rolled up is built whole."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from dbstate import table_hashes
+from etl import rollups
+from etl.load import load_paths
+from store import read, write
+from tiny_bank import behaviour_exchange, write_jsonl
+
+ROLLUPS = {"rollup_day", "rollup_month", "rollup_month_unit", "rollup_month_wide", "staff_month", "staff_live",
+           "staff_pack"}
+
+
+def rollup_hashes(engine: sa.Engine) -> dict[str, str]:
+    return {name: digest for name, digest in table_hashes(engine).items() if name in ROLLUPS}
+
+
+def rebuilt_whole(engine: sa.Engine) -> dict[str, str]:
+    """The rollup tables after every day's every grain is rebuilt from the facts."""
+    with engine.connect() as connection:
+        days = read.fact_days(connection)
+    rollups.rebuild(engine, days)
+    return rollup_hashes(engine)
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[date]]:
+    """The first day of each fact read the rollup rebuild makes, per read."""
+    seen: dict[str, list[date]] = {"contact_events": [], "conversion_facts": [], "staff_day_facts": []}
+    for name, days in seen.items():
+        original = getattr(read, name)
+
+        def spy(connection, *, start, original=original, days=days, **rest):  # noqa: ANN001, ANN202
+            days.append(start)
+            return original(connection, start=start, **rest)
+        monkeypatch.setattr(read, name, spy)
+    return seen
+
+
+def test_a_behaviour_repull_rebuilds_only_the_behaviour_grain_and_a_new_day_whole(
+        engine: sa.Engine, tiny_bank: Path, tmp_path: Path, reads: dict[str, list[date]]) -> None:
+    load_paths(engine, [tiny_bank])
+    for found in reads.values():
+        found.clear()
+    repull = tmp_path / "repull"
+    repull.mkdir()
+    # Today's pull (a day never rolled up) re-pulls yesterday with a changed count.
+    write_jsonl(repull / "wecom_behavior_20260904.jsonl", [
+        behaviour_exchange("GD01001001", date(2026, 9, 3), chats=40, contacts=9),
+        behaviour_exchange("GD01001001", date(2026, 9, 4), chats=7, contacts=1)])
+    with engine.connect() as connection:
+        customer_rows_before = connection.execute(sa.select(sa.func.count()).select_from(write.rollup_day).where(
+            write.rollup_day.c.day == date(2026, 9, 3), write.rollup_day.c.kind != "all")).scalar()
+    load_paths(engine, [repull])
+    # Yesterday's behaviour is read; its contact events and sales are not, today's are.
+    assert reads["staff_day_facts"] == [date(2026, 9, 3)]
+    assert reads["contact_events"] == [date(2026, 9, 4)] * 3
+    assert reads["conversion_facts"] == [date(2026, 9, 4)]
+    with engine.connect() as connection:
+        day = write.rollup_day.c
+        chats = connection.execute(sa.select(day.chat_cnt).where(
+            day.day == date(2026, 9, 3), day.unit_code == "GD01001", day.kind == "all")).scalar()
+        live_today = connection.execute(sa.select(sa.func.sum(day.contacts_live)).where(
+            day.day == date(2026, 9, 4), day.level == "outlet")).scalar()
+        customer_rows_after = connection.execute(sa.select(sa.func.count()).select_from(write.rollup_day).where(
+            day.day == date(2026, 9, 3), day.kind != "all")).scalar()
+    assert chats == 40  # the re-pulled value, not the first pull's 12
+    assert live_today == 6  # the new day has its customer snapshot: every relation added so far
+    assert customer_rows_after == customer_rows_before > 0
+    partial = rollup_hashes(engine)
+    assert rebuilt_whole(engine) == partial
+
+
+def test_contacts_and_sales_redelivered_rebuild_their_grains_as_a_whole_rebuild_would(
+        engine: sa.Engine, tiny_bank: Path, tmp_path: Path, reads: dict[str, list[date]]) -> None:
+    load_paths(engine, [tiny_bank])
+    for found in reads.values():
+        found.clear()
+    again = tmp_path / "again"
+    again.mkdir()
+    (again / "contacts_20260902.csv").write_text(  # a relation of the 1st removed on the 2nd
+        "customer_key,staff_id,added_on,removed_on,first_chat_on,segment,kind\n"
+        "c0a,GD01001001,2026-09-01,2026-09-02,,long_tail,incremental\n", encoding="utf-8")
+    (again / "conversions_20260903.csv").write_text(
+        "day,staff_id,department,kind,segment,product,count,amount\n"
+        "2026-09-03,GD01001001,retail,stock,wealth,wealth,1,1000.50\n", encoding="utf-8")
+    load_paths(engine, [again])
+    assert reads["staff_day_facts"] == []  # no behaviour changed: none is read
+    assert reads["contact_events"] == [date(2026, 9, 2)] * 3
+    assert reads["conversion_facts"] == [date(2026, 9, 3)]
+    partial = rollup_hashes(engine)
+    assert rebuilt_whole(engine) == partial
+
+
+def test_an_unknown_grain_is_refused(engine: sa.Engine) -> None:
+    with engine.begin() as connection, pytest.raises(ValueError, match="unknown rollup grains"):
+        write.delete_rollup_grains(connection, date(2026, 9, 1), ["sales"])
