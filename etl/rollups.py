@@ -53,13 +53,20 @@ def rebuild(engine: Engine, days: Iterable[date] | Mapping[date, Collection[str]
 
     `histories` is the (org, staff) history the loader already holds, if it does: a national
     roster is a million versions, and reading it again cost seconds of a day's load."""
-    wanted = dict(days) if isinstance(days, Mapping) else dict.fromkeys(days, GRAINS)
+    wanted = {day: set(grains) for day, grains in days.items()} if isinstance(days, Mapping) else {
+        day: set(GRAINS) for day in days}
     if not wanted:
         return 0
+    # "Active in the last 7 days" on a day counts the behaviour of the 6 days before it, so a
+    # changed behaviour day changes the behaviour grain of the 6 days after it as well.
+    after = {day + timedelta(days=n) for day, grains in wanted.items() if BEHAVIOUR in grains
+             for n in range(1, ACTIVE_DAYS)}
     with engine.connect() as connection:
-        present = read.rolled_up_days(connection, wanted)
+        present = read.rolled_up_days(connection, set(wanted) | after)
         if histories is None:
             histories = read.org_history(connection), read.staff_history(connection)
+    for day in after & present:
+        wanted.setdefault(day, set()).add(BEHAVIOUR)
     needs = {day: frozenset(grains) if day in present else frozenset(GRAINS) for day, grains in wanted.items()}
     days = sorted(needs)
     org, staff = histories

@@ -100,6 +100,24 @@ def test_contacts_and_sales_redelivered_rebuild_their_grains_as_a_whole_rebuild_
     assert rebuilt_whole(engine) == partial
 
 
+def test_an_old_behaviour_day_redelivered_rebuilds_the_active_7d_of_the_days_after_it(
+        engine: sa.Engine, tiny_bank: Path, tmp_path: Path) -> None:
+    load_paths(engine, [tiny_bank])
+    late = tmp_path / "late"
+    late.mkdir()
+    # 王芳 had no WeCom day; the 1st re-delivered says she chatted then: active through the 7th.
+    write_jsonl(late / "wecom_behavior_20260901.jsonl", [
+        behaviour_exchange("GD01001002", date(2026, 9, 1), chats=5, contacts=0)])
+    load_paths(engine, [late])
+    with engine.connect() as connection:
+        day = write.rollup_day.c
+        active = dict(connection.execute(sa.select(day.day, day.active_7d_cnt).where(
+            day.unit_code == "GD01001", day.kind == "all")).all())
+    assert active[date(2026, 9, 3)] == 3  # 李明, 张伟 (moved in that day) and 王芳
+    partial = rollup_hashes(engine)
+    assert rebuilt_whole(engine) == partial
+
+
 def test_an_unknown_grain_is_refused(engine: sa.Engine) -> None:
     with engine.begin() as connection, pytest.raises(ValueError, match="unknown rollup grains"):
         write.delete_rollup_grains(connection, date(2026, 9, 1), ["sales"])
