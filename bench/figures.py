@@ -8,6 +8,7 @@ bank a PASS only says the code path works, which the table's title says too.
 from __future__ import annotations
 
 LOAD_BUDGET_S = 300.0  # the large bank's full year, 2 cores
+YEAR_DAYS = 365  # a bank of fewer days is judged on its load's pace over a year
 DAY_BUDGET_S = 20.0  # one national day
 RSS_BUDGET_MB = 2048.0  # any load, whatever the history length
 PAGE_BUDGET_MS = 200.0  # every page's data, median, uncached, SQLite
@@ -73,14 +74,29 @@ def load_rows(result: dict, backend: str, store: dict) -> list[dict]:
         whole = None
         shown = _seconds(history) if history["seconds"] is None else f"last day {_seconds(day)}"
     sqlite = backend == "sqlite"
+    status = MISS
+    if finished:
+        status, year = _judge_year(whole, bank["days"])
+        shown += year
     return [
         row("load", f"full load: {bank['days']} days, {bank['staff']:,} staff ({store['files']} files)", backend, shown,
-            value=whole, budget=f"≤ {LOAD_BUDGET_S:.0f} s" if sqlite else NONE,
-            status=(judge(whole, LOAD_BUDGET_S) if finished else MISS) if sqlite else NONE),
+            value=whole, budget=f"≤ {LOAD_BUDGET_S:.0f} s a year" if sqlite else NONE,
+            status=status if sqlite else NONE),
         row("load", "  of which the last day, into the loaded store", backend, _seconds(day),
             value=None if day is None else day["seconds"]),
         _memory("load", "  peak memory of the loader", backend, [history, day], finished=finished),
     ]
+
+
+def _judge_year(seconds: float, days: int) -> tuple[str, str]:
+    """The full-year budget on a load of `days`: judged as it is for a year or more; for a
+    shorter bank on its pace over a year (seconds × 365 ÷ days, dimension files included, so it
+    overstates a little): a MISS when that is over budget, never a PASS (INCOMPLETE) when not."""
+    if days >= YEAR_DAYS:
+        return judge(seconds, LOAD_BUDGET_S), ""
+    year = seconds * YEAR_DAYS / days
+    status = MISS if year > LOAD_BUDGET_S else INCOMPLETE
+    return status, f"; ≈ {year:,.0f} s a year at this pace"
 
 
 def national_rows(national: dict) -> list[dict]:

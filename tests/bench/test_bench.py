@@ -86,7 +86,9 @@ def test_every_figure_has_a_budget_and_a_status_in_json_table_and_markdown(finis
     assert len(rows) == 3 + 3 + 13 + 8  # loads, national day, pages, naive comparisons
     assert {r["status"] for r in rows} <= STATUSES
     budgeted = [r for r in rows if r["budget"] != "—"]
-    assert len(budgeted) == 2 + 2 + 13 + 8 and all(r["status"] in ("PASS", "MISS") for r in budgeted)
+    assert len(budgeted) == 2 + 2 + 13 + 8 and all(r["status"] in ("PASS", "MISS", "INCOMPLETE") for r in budgeted)
+    full = rows[0]  # a 2-day bank is judged on its pace over a year: never a PASS
+    assert full["status"] in ("MISS", "INCOMPLETE") and "s a year at this pace" in full["shown"]
     for r in rows:
         assert r["figure"].strip() in md and r["shown"] in md
     assert run["verdict"] in md and run["verdict"] in table
@@ -108,6 +110,20 @@ def test_a_load_over_its_time_limit_is_reported_and_pages_are_skipped(data_dir: 
     assert load["status"] == "MISS" and "stopped at" in load["shown"]
     assert national["status"] == "MISS" and run["national_day"]["day"] is None
     assert [r["status"] for r in run["figures"] if r["group"] == "pages"] == ["SKIPPED"]
+
+
+@pytest.mark.parametrize(("days", "seconds", "status"), [
+    (35, 250.0, "MISS"),  # ≈ 2,607 s a year at this pace
+    (35, 25.0, "INCOMPLETE"),  # on pace, but a year was not loaded
+    (365, 250.0, "PASS"), (365, 301.0, "MISS")])
+def test_the_full_load_is_judged_over_a_year(days: int, seconds: float, status: str) -> None:
+    from bench import figures
+
+    load = {"seconds": seconds / 2, "peak_rss_mb": 100.0, "timed_out": False, "exit_code": 0}
+    result = {"bank": {"days": days, "staff": 50_000}}
+    rows = figures.load_rows(result, "sqlite", {"history": load, "day": load, "files": 10})
+    assert rows[0]["status"] == status and rows[0]["budget"] == "≤ 300 s a year"
+    assert ("a year at this pace" in rows[0]["shown"]) == (days < 365)
 
 
 def test_a_naive_answer_that_differs_stops_the_benchmark() -> None:
