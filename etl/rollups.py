@@ -83,7 +83,7 @@ def rebuild(engine: Engine, days: Iterable[date] | Mapping[date, Collection[str]
     from store.month_rollups import months_of, rebuild_month_rollups
 
     with engine.begin() as connection:
-        rebuild_month_rollups(connection, months_of(days))
+        rebuild_month_rollups(connection, months_of(days), days=days)  # only the blocks of `days` re-summed
     staff_month.rebuild_months(engine, days, history=staff)  # per-staff month sums for the staff pages
     return written
 

@@ -1,9 +1,10 @@
 """rollup_month: the flow components of rollup_day summed per calendar month, and
 rollup_month_unit: the same without the segment split, with each row's last-day snapshots.
 
-Rebuilt in SQL (one DELETE and one INSERT … SELECT … GROUP BY per table and call): rollup_month
-from rollup_day, rollup_month_unit from rollup_month and the last days' rows of rollup_day,
-rollup_month_wide from rollup_month_unit (store.month_wide), so none can disagree with the
+Rebuilt in SQL (DELETE and INSERT … SELECT … GROUP BY): rollup_month from rollup_block (the
+same sums per block of a month's days, of which a daily load sums again only the blocks of the
+days it rebuilt; a month with days in one block only is summed from rollup_day directly),
+rollup_month_unit from rollup_month and the last days' rows of rollup_day, rollup_month_wide from rollup_month_unit (store.month_wide), so none can disagree with the
 days they sum as long as they are rebuilt after them: the ETL calls `rebuild_month_rollups` at
 the end of every rollup rebuild (etl/rollups.py).
 """
@@ -11,12 +12,13 @@ the end of every rollup rebuild (etl/rollups.py).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, Connection, Date, Float, and_, cast, delete, func, insert, or_, select
+from sqlalchemy import Connection, Date, Float, Select, Table, and_, delete, func, insert, literal, select
 
 from store.sums import stable_sum
-from store.schema import COMPONENTS, FLOW_COMPONENTS, SNAPSHOT_COMPONENTS, rollup_day, rollup_month, rollup_month_unit
+from store.schema import (COMPONENTS, FLOW_COMPONENTS, SNAPSHOT_COMPONENTS, rollup_block, rollup_day, rollup_month,
+                          rollup_month_unit)
 
 NO_PARENT = ""  # parent_code is part of the key, so the head office's NULL is stored as ""
 
@@ -32,13 +34,6 @@ def next_month(month: date) -> date:
 def months_of(days: Iterable[date]) -> list[date]:
     """The distinct months (first days) of `days`, sorted."""
     return sorted({month_of(day) for day in days})
-
-
-def _month_expression(connection: Connection) -> ColumnElement:
-    """The first day of rollup_day.day's month, in the backend's own date arithmetic."""
-    if connection.dialect.name == "sqlite":
-        return func.date(rollup_day.c.day, "start of month")
-    return cast(func.date_trunc("month", rollup_day.c.day), Date)
 
 
 def _stale_months(connection: Connection) -> list[date]:
@@ -59,28 +54,87 @@ def _stale_months(connection: Connection) -> list[date]:
     return stale
 
 
-def rebuild_month_rollups(connection: Connection, months: Iterable[date]) -> int:
+def rebuild_month_rollups(connection: Connection, months: Iterable[date], *, days: Iterable[date] | None = None) -> int:
     """Replace the rows of `months` (first days), and of any stale month, by the sums of their
-    days in rollup_day.
+    days in rollup_day. `days`: the days rebuilt since the months were last summed, if known;
+    then only their blocks (and stale ones) are summed again from rollup_day, and each month
+    from its blocks. Without them every block is.
 
     The caller owns the transaction. Returns the number of month rows written."""
     months = sorted({month_of(m) for m in months} | set(_stale_months(connection)))
     if not months:
         return 0
-    connection.execute(delete(rollup_month).where(rollup_month.c.month.in_(months)))
-    r = rollup_day.c
-    month = _month_expression(connection)
-    parent = func.coalesce(r.parent_code, NO_PARENT)
-    keys = [month, r.unit_code, r.level, parent, r.department, r.kind, r.segment]
-    # Ranges on day (not the month expression) so the primary key's leading day column is used.
-    in_months = or_(*[and_(r.day >= m, r.day < next_month(m)) for m in months])
-    sums = [stable_sum(r[name], is_float=isinstance(r[name].type, Float)) for name in FLOW_COMPONENTS]
-    statement = select(*keys, func.max(r.day), *sums)
-    statement = statement.where(in_months).group_by(*keys)
-    columns = ["month", "unit_code", "level", "parent_code", "department", "kind", "segment", "last_day",
-               *FLOW_COMPONENTS]
-    result = connection.execute(insert(rollup_month).from_select(columns, statement))
+    touched = None if days is None else {block_of(day) for day in days}
+    written = sum(_rebuild_month(connection, month, touched) for month in months)
     _rebuild_unit_months(connection, months)
+    return written
+
+
+BLOCK_STARTS = (1, 8, 15, 22, 29)  # rollup_block and staff_block: blocks of a month's days
+
+
+def block_of(day: date) -> date:
+    """The first day of `day`'s block (days 1-7, 8-14, 15-21, 22-28, 29 to the month's end)."""
+    return day.replace(day=BLOCK_STARTS[min((day.day - 1) // 7, len(BLOCK_STARTS) - 1)])
+
+
+def blocks_of(month: date) -> list[tuple[date, date]]:
+    """(first, last day) of each block of `month`."""
+    last = next_month(month) - timedelta(days=1)
+    firsts = [month.replace(day=d) for d in BLOCK_STARTS if d <= last.day]
+    return [(first, (firsts[i + 1] - timedelta(days=1)) if i + 1 < len(firsts) else last)
+            for i, first in enumerate(firsts)]
+
+
+def _rebuild_month(connection: Connection, month: date, touched: set[date] | None) -> int:
+    """One month's rollup_month rows: from its blocks when it has days in more than one (each
+    block summed again only if touched or stale), else from its days directly (the one block
+    is the month: no block rows are kept)."""
+    r, b = rollup_day.c, rollup_block.c
+    filled = [(first, last) for first, last in blocks_of(month) if connection.execute(
+        select(r.day).where(r.day >= first, r.day <= last).limit(1)).first() is not None]
+    connection.execute(delete(rollup_month).where(rollup_month.c.month == month))
+    if len(filled) <= 1:
+        connection.execute(delete(rollup_block).where(b.block.in_([first for first, _ in blocks_of(month)])))
+        return _insert_sums(connection, rollup_month, _day_sums(month, month, next_month(month) - timedelta(days=1)))
+    again = [(first, last) for first, last in filled
+             if touched is None or first in touched or not _block_current(connection, first, last)]
+    kept = {first for first, _ in filled} - {first for first, _ in again}
+    connection.execute(delete(rollup_block).where(b.block.in_([f for f, _ in blocks_of(month) if f not in kept])))
+    for first, last in again:
+        _insert_sums(connection, rollup_block, _day_sums(first, first, last))
+    keys = [b.unit_code, b.level, b.parent_code, b.department, b.kind, b.segment]
+    sums = [stable_sum(b[name], is_float=isinstance(b[name].type, Float)) for name in FLOW_COMPONENTS]
+    blocks = (select(literal(month, Date), *keys, func.max(b.last_day), *sums)
+              .where(b.block.in_([first for first, _ in filled])).group_by(*keys))
+    return _insert_sums(connection, rollup_month, blocks)
+
+
+def _block_current(connection: Connection, first: date, last: date) -> bool:
+    """Whether the block has rows summed up to its newest day in rollup_day (a block never
+    written, e.g. after the upgrade that added the table, has none)."""
+    r, b = rollup_day.c, rollup_block.c
+    newest = connection.execute(select(func.max(r.day)).where(r.day >= first, r.day <= last)).scalar()
+    return connection.execute(select(b.block).where(b.block == first, b.last_day == newest).limit(1)).first() is not None
+
+
+def _day_sums(head: date, first: date, last: date) -> Select:
+    """`head`, then rollup_day's flows of [first, last] summed per key, with each key's last day."""
+    r = rollup_day.c
+    keys = [r.unit_code, r.level, func.coalesce(r.parent_code, NO_PARENT), r.department, r.kind, r.segment]
+    sums = [stable_sum(r[name], is_float=isinstance(r[name].type, Float)) for name in FLOW_COMPONENTS]
+    # A range on day, so the primary key's leading day column is used.
+    return (select(literal(head, Date), *keys, func.max(r.day), *sums)
+            .where(r.day >= first, r.day <= last).group_by(*keys))
+
+
+def _insert_sums(connection: Connection, table: Table, sums: Select) -> int:
+    """INSERT … SELECT of `sums` (the month or block first, the key, last day, the flows) into
+    rollup_month or rollup_block."""
+    head = "month" if table is rollup_month else "block"
+    columns = [head, "unit_code", "level", "parent_code", "department", "kind", "segment", "last_day",
+               *FLOW_COMPONENTS]
+    result = connection.execute(insert(table).from_select(columns, sums))
     return max(result.rowcount or 0, 0)
 
 

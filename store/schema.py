@@ -240,6 +240,19 @@ rollup_month = Table(
     Index("ix_rollup_month_level_month", "level", "month", "department", "kind"),
 )
 
+# rollup_month's rows cut into blocks of a month's days (1-7, 8-14, 15-21, 22-28, 29-end;
+# `block` is the block's first day): a daily load re-sums the blocks of the days it touched
+# from rollup_day, and the month from its ≤ 5 block rows per key, instead of every day row of
+# the month (store.month_rollups). Read by nothing else.
+rollup_block = Table(
+    "rollup_block",
+    metadata,
+    Column("block", Date, primary_key=True),
+    *[Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
+      for c in rollup_month.c if c.name != "month"],
+    sqlite_with_rowid=False,
+)
+
 # rollup_month without the segment split, for the period reads that neither filter nor split by
 # segment (most pages): per month × unit × parent × department × kind, the flows of the
 # month and the snapshot components of `last_day`, the row's last day in the month (summed over
@@ -433,6 +446,17 @@ staff_month = Table(
     Column("last_day", Date),  # the last day with a staff-day fact (snapshots are taken then)
     *[Column(name, Float if name in _FLOAT_COMPONENTS else BigInteger, nullable=False)
       for name in [*STAFF_DAYS, *STAFF_FLOWS, *STAFF_WEIGHTS, *STAFF_SALES]],
+)
+
+# staff_month's rows per block of the month's days (as rollup_block: `block` is its first
+# day), from which a daily load sums the month (store.staff_month). Read by nothing else.
+staff_block = Table(
+    "staff_block",
+    metadata,
+    Column("block", Date, primary_key=True),
+    *[Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
+      for c in staff_month.c if c.name != "month"],
+    sqlite_with_rowid=False,
 )
 
 # Relations live per staff × kind at the end of chosen days (Sundays, month ends and the last

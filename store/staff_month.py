@@ -17,9 +17,10 @@ from sqlalchemy import (Connection, Date, Engine, Float, Select, and_, case, cas
                         or_, select, union_all)
 
 from store import bulk
+from store.month_rollups import block_of, blocks_of
 from store.sums import stable_sum
 from store.schema import (STAFF_DAYS, STAFF_FLOWS, STAFF_SALES, STAFF_WEIGHTS, fact_conversion, fact_staff_day,
-                          staff, staff_live, staff_month)
+                          staff, staff_block, staff_live, staff_month)
 
 ALL = "all"
 PRODUCTS = {"card_cnt": "card", "account_cnt": "account", "funded_cnt": "deposit", "wealth_cnt": "wealth"}
@@ -92,7 +93,8 @@ def summed(rows: Select, keys: Sequence[str]) -> Select:
 
 
 def _month_rows(first: date, last: date) -> list[Select]:
-    """The INSERT … SELECTs of one month: the 'all' rows, then each department's sales."""
+    """The INSERT … SELECTs of one month or block (first .. last): the 'all' rows, then each
+    department's sales."""
     month, c = literal(first, Date), fact_conversion.c
     everything = union_all(behaviour_rows(first, last), sales_rows(first, last))
     by_department = sales_rows(first, last).add_columns(c.department)
@@ -107,18 +109,62 @@ def _month_rows(first: date, last: date) -> list[Select]:
 
 def rebuild_months(engine: Engine, days: Iterable[date], *, history: pd.DataFrame | None = None) -> int:
     """Rebuild staff_month, and its packed copy staff_pack, for every month that holds one of
-    `days` (one transaction per month); return the staff_month rows written. `history`: the
-    roster history, if the caller holds it (see staff_pack.rebuild)."""
+    `days` (one transaction per month); return the staff_month rows written. Only the blocks
+    of `days` (and stale ones) are summed again from the facts, then each month from its
+    blocks (see _rebuild_month). `history`: the roster history, if the caller holds it (see
+    staff_pack.rebuild)."""
     from store import staff_pack  # it reads this module's helpers: imported when first used
-    columns = ["month", "department", "outlet_code", "staff_id", "last_day", *SUMMED]
+    touched = {block_of(day) for day in days}
     written = 0
-    for first in sorted({month_start(d) for d in days}):
+    for first in sorted({month_start(d) for d in touched}):
         with engine.begin() as connection:
-            connection.execute(delete(staff_month).where(staff_month.c.month == first))
-            for rows in _month_rows(first, month_end(first)):
-                written += connection.execute(insert(staff_month).from_select(columns, rows)).rowcount
+            written += _rebuild_month(connection, first, touched)
             staff_pack.rebuild(connection, first, history=history)
     return written
+
+
+COLUMNS = ["department", "outlet_code", "staff_id", "last_day", *SUMMED]
+
+
+def _rebuild_month(connection: Connection, first: date, touched: set[date]) -> int:
+    """One month's staff_month rows: from its staff_block rows when it has facts in more than
+    one block (each block summed again from the facts only if touched or stale), else from
+    its facts directly (the one block is the month: no block rows are kept)."""
+    b = staff_block.c
+    filled = [(start, end) for start, end in blocks_of(first) if _has_facts(connection, start, end)]
+    connection.execute(delete(staff_month).where(staff_month.c.month == first))
+    if len(filled) <= 1:
+        connection.execute(delete(staff_block).where(b.block.in_([start for start, _ in blocks_of(first)])))
+        return _insert(connection, staff_month, _month_rows(first, month_end(first)))
+    again = [(start, end) for start, end in filled if start in touched or not _block_current(connection, start, end)]
+    kept = {start for start, _ in filled} - {start for start, _ in again}
+    connection.execute(delete(staff_block).where(b.block.in_([s for s, _ in blocks_of(first) if s not in kept])))
+    for start, end in again:
+        _insert(connection, staff_block, _month_rows(start, end))
+    keys = [b.department, b.outlet_code, b.staff_id]
+    month = (select(literal(first, Date), *keys, func.max(b.last_day), *[_sum(b[n], n) for n in SUMMED])
+             .where(b.block.in_([start for start, _ in filled])).group_by(*keys))
+    return _insert(connection, staff_month, [month])
+
+
+def _insert(connection: Connection, table, statements: Sequence[Select]) -> int:  # noqa: ANN001 - a Table
+    """INSERT … SELECT of each of `statements` (the month or block first, then COLUMNS)."""
+    head = "month" if table is staff_month else "block"
+    return sum(connection.execute(insert(table).from_select([head, *COLUMNS], rows)).rowcount for rows in statements)
+
+
+def _has_facts(connection: Connection, start: date, end: date) -> bool:
+    return any(connection.execute(select(t.c.day).where(t.c.day.between(start, end)).limit(1)).first() is not None
+               for t in (fact_staff_day, fact_conversion))
+
+
+def _block_current(connection: Connection, start: date, end: date) -> bool:
+    """Whether the block has rows summed up to its newest staff-day fact (any rows, for a block
+    of sales only); a block never written (e.g. after the upgrade that added it) has none."""
+    b, f = staff_block.c, fact_staff_day.c
+    newest = connection.execute(select(func.max(f.day)).where(f.day.between(start, end))).scalar()
+    wanted = [b.block == start] + ([b.last_day == newest] if newest is not None else [])
+    return connection.execute(select(b.block).where(*wanted).limit(1)).first() is not None
 
 
 def built_months(connection: Connection, months: Sequence[date]) -> set[date]:

@@ -63,18 +63,20 @@ def _as_of(connection: Connection, month: date) -> date | None:
 
 def _sums(month: date) -> Select:
     """The month's 'all' rows, each with the snapshots of its member's fact on its last_day:
-    that fact is placed in the row's outlet (last_day is the row's latest placed fact)."""
+    that fact is placed in the row's outlet (last_day is the row's latest placed fact). In key
+    order (the primary key's, so no sort on SQLite): the pack's bytes must not depend on the
+    order a backend happened to store the rows in."""
     m, f = staff_month.c, fact_staff_day.c
     on_last_day = and_(f.staff_id == m.staff_id, f.day == m.last_day)
     return (select(m.outlet_code, m.staff_id, m.last_day, *[m[n] for n in sm.SUMMED], *[f[n] for n in SNAPSHOTS])
             .select_from(staff_month.outerjoin(fact_staff_day, on_last_day))
-            .where(m.month == month, m.department == sm.ALL))
+            .where(m.month == month, m.department == sm.ALL).order_by(m.outlet_code, m.staff_id))
 
 
 def _sales(month: date) -> Select:
     m = staff_month.c
     return (select(m.department, m.outlet_code, m.staff_id, *[m[n] for n in STAFF_SALES])
-            .where(m.month == month, m.department != sm.ALL))
+            .where(m.month == month, m.department != sm.ALL).order_by(m.department, m.outlet_code, m.staff_id))
 
 
 def _roster(connection: Connection, as_of: date) -> pd.DataFrame:
