@@ -1,8 +1,9 @@
 """Rebuild rollup_day for the days a load touched.
 
-Works in windows of a week so that memory is bounded by a week's facts, never the history:
-the live-contact snapshot is carried from day to day inside a window and re-read from the
-store (one scan) at the start of each window. A day already rolled up has only the grains
+Works in windows of up to two weeks so that memory is bounded by a window's facts, never the
+history: the live-contact snapshot is carried from day to day inside a window, and across
+windows and loads through store.live_pack (the live counts at the end of the newest window);
+only a rebuild that starts on another day counts them from fact_contact (one scan). A day already rolled up has only the grains
 its changed facts feed rebuilt (a behaviour re-pull leaves the day's customer and sales rows).
 """
 
@@ -15,7 +16,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from kpi import rollup as r
-from store import read, write
+from store import live_pack, read, write
 from store import staff_month
 from store.engine import Engine
 from store.schema import COMPONENTS, rollup_day
@@ -109,8 +110,8 @@ def _rebuild_window(
 ) -> tuple[int, tuple[date, pd.Series] | None]:
     """Rebuild the grains `needs` names for each day of one window; return the rows written
     and the live relations at its end (None if no day needed the customer grain), which are
-    the next window's starting point when it begins the day after: counting live relations
-    from fact_contact scans every relation ever added, once per window otherwise. Only the
+    the next window's starting point when it begins the day after (and the next load's, packed):
+    counting live relations from fact_contact scans every relation ever added. Only the
     facts of the grains some day needs are read, from the first day that needs them."""
     window = sorted(needs)
     end = window[-1]
@@ -123,7 +124,7 @@ def _rebuild_window(
         if (start := first[CUSTOMER]) is not None:
             if carried is not None and carried[0] == start - timedelta(days=1):
                 live = carried[1]
-            else:
+            elif (live := live_pack.read(connection, start - timedelta(days=1))) is None:
                 live = _series(read.contact_live_before(connection, day=start), "live")
             events = {name: read.contact_events(connection, start=start, end=end, event=name)
                       for name in ("added_on", "removed_on", "first_chat_on")}
@@ -145,6 +146,8 @@ def _rebuild_window(
                 written += write.insert_rows(connection, rollup_day, frame, zeros=zeros)
             if CUSTOMER in grains:
                 staff_month.record_live(connection, day, live, last=day == end)  # per-staff live counts
+            if live is not None and day == end:
+                live_pack.write(connection, day, live)  # where the next load's rebuild can start
     return written, ((end, live) if live is not None else None)
 
 

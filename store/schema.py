@@ -486,6 +486,18 @@ history_pack = Table(
     Column("data", LargeBinary, nullable=False),
 )
 
+# Relations live per staff × kind × segment at the end of the newest day a rollup rebuild ended
+# a window on, packed as one Arrow IPC stream (store.live_pack): the next daily load starts
+# from it instead of counting every relation ever added in fact_contact (a scan that grows with
+# the history). One row.
+live_pack = Table(
+    "live_pack",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("row_count", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
 staff_pack = Table(
     "staff_pack",
     metadata,

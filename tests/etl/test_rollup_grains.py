@@ -46,7 +46,8 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[date]]:
 
 
 def test_a_behaviour_repull_rebuilds_only_the_behaviour_grain_and_a_new_day_whole(
-        engine: sa.Engine, tiny_bank: Path, tmp_path: Path, reads: dict[str, list[date]]) -> None:
+        engine: sa.Engine, tiny_bank: Path, tmp_path: Path, reads: dict[str, list[date]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
     load_paths(engine, [tiny_bank])
     for found in reads.values():
         found.clear()
@@ -59,7 +60,10 @@ def test_a_behaviour_repull_rebuilds_only_the_behaviour_grain_and_a_new_day_whol
     with engine.connect() as connection:
         customer_rows_before = connection.execute(sa.select(sa.func.count()).select_from(write.rollup_day).where(
             write.rollup_day.c.day == date(2026, 9, 3), write.rollup_day.c.kind != "all")).scalar()
-    load_paths(engine, [repull])
+    scan = read.contact_live_before
+    monkeypatch.setattr(read, "contact_live_before", lambda *a, **k: pytest.fail("fact_contact scanned"))
+    load_paths(engine, [repull])  # live relations at the start of today: the previous load's pack
+    monkeypatch.setattr(read, "contact_live_before", scan)
     # Yesterday's behaviour is read; its contact events and sales are not, today's are.
     assert reads["staff_day_facts"] == [date(2026, 9, 3)]
     assert reads["contact_events"] == [date(2026, 9, 4)] * 3
