@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from sqlalchemy import (Boolean, Column, Connection, Date, Float, Integer, MetaData, Numeric, Select, Table, insert,
-                        literal_column, select)
+                        literal_column, select, true)
 from sqlalchemy.dialects import postgresql, sqlite
 
 BATCH = 50_000
@@ -133,10 +133,20 @@ def stage(connection: Connection, table: Table, frame: pd.DataFrame) -> Table:
 
 def _pg_upsert(connection: Connection, table: Table, frame: pd.DataFrame, columns: list[str], keys: Sequence[str]) -> None:
     staging = stage(connection, table, frame[columns])
-    statement = postgresql.insert(table).from_select(columns, select(*staging.c))
+    upsert_staged(connection, table, staging, keys=keys)
+    staging.drop(connection)
+
+
+def upsert_staged(connection: Connection, table: Table, staging: Table, *, keys: Sequence[str]) -> None:
+    """Upsert every row of a `stage`d table into `table` in one INSERT … SELECT … ON CONFLICT
+    DO UPDATE, in SQL: rows already staged (to be compared with the stored ones, say) are not
+    sent through the driver a second time. Rows go in staging order (the order staged)."""
+    columns = [c.name for c in staging.c]
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    # SQLite's parser needs a WHERE in an INSERT … SELECT that has an ON CONFLICT clause.
+    statement = dialect.insert(table).from_select(columns, select(*staging.c).where(true()))
     updates = {name: statement.excluded[name] for name in columns if name not in keys}
     connection.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=updates))
-    staging.drop(connection)
 
 
 def fetch_frame(connection: Connection, statement: Select) -> pd.DataFrame:
