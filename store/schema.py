@@ -244,14 +244,16 @@ rollup_month = Table(
 # `block` is the block's first day): a daily load re-sums the blocks of the days it touched
 # from rollup_day, and the month from its ≤ 5 block rows per key, instead of every day row of
 # the month (store.month_rollups). Read by nothing else.
-rollup_block = Table(
-    "rollup_block",
-    metadata,
-    Column("block", Date, primary_key=True),
-    *[Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
-      for c in rollup_month.c if c.name != "month"],
-    sqlite_with_rowid=False,
-)
+def _per_block(name: str, monthly: Table) -> Table:
+    """`monthly`'s columns keyed by `block` (the first day of a block of a month's days)
+    instead of `month`, stored in key order on SQLite."""
+    return Table(name, metadata, Column("block", Date, primary_key=True),
+                 *[Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
+                   for c in monthly.c if c.name != "month"],
+                 sqlite_with_rowid=False)
+
+
+rollup_block = _per_block("rollup_block", rollup_month)
 
 # rollup_month without the segment split, for the period reads that neither filter nor split by
 # segment (most pages): per month × unit × parent × department × kind, the flows of the
@@ -450,14 +452,7 @@ staff_month = Table(
 
 # staff_month's rows per block of the month's days (as rollup_block: `block` is its first
 # day), from which a daily load sums the month (store.staff_month). Read by nothing else.
-staff_block = Table(
-    "staff_block",
-    metadata,
-    Column("block", Date, primary_key=True),
-    *[Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
-      for c in staff_month.c if c.name != "month"],
-    sqlite_with_rowid=False,
-)
+staff_block = _per_block("staff_block", staff_month)
 
 # Relations live per staff × kind at the end of chosen days (Sundays, month ends and the last
 # day of each rollup rebuild: the ends of the periods the pages offer), from the live counts
