@@ -14,11 +14,10 @@ is read as before.
 from __future__ import annotations
 
 import pandas as pd
-import pyarrow as pa
 from sqlalchemy import Connection, Table, delete, func, insert, select
 
 from store.schema import history_pack
-from store.staff_pack import pack_frame
+from store.staff_pack import pack_frame, unpack_frame
 
 
 def write(connection: Connection, table: Table, history: pd.DataFrame) -> None:
@@ -35,7 +34,7 @@ def read(connection: Connection, table: Table) -> pd.DataFrame | None:
     packed = connection.execute(select(p.row_count, p.last_id, p.data).where(p.name == table.name)).first()
     if packed is None or (packed.row_count, packed.last_id) != _stamp(connection, table):
         return None
-    return pa.ipc.open_stream(packed.data).read_all().to_pandas()
+    return unpack_frame(packed.data)
 
 
 def _stamp(connection: Connection, table: Table) -> tuple[int, int]:

@@ -17,11 +17,10 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-import pyarrow as pa
 from sqlalchemy import Connection, delete, insert, select
 
 from store.schema import live_pack
-from store.staff_pack import pack_frame
+from store.staff_pack import pack_frame, unpack_frame
 
 
 def write(connection: Connection, day: date, live: pd.Series) -> None:
@@ -38,5 +37,5 @@ def read(connection: Connection, day: date) -> pd.Series | None:
     packed = connection.execute(select(live_pack.c.data).where(live_pack.c.day == day)).scalar()
     if packed is None:
         return None
-    counts = pa.ipc.open_stream(packed).read_all().to_pandas()
+    counts = unpack_frame(packed)
     return counts.set_index(list(counts.columns[:-1]))["live"]

@@ -120,6 +120,11 @@ def pack_frame(rows: pd.DataFrame) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
+def unpack_frame(data: bytes) -> pd.DataFrame:
+    """The frame `pack_frame` packed into `data`."""
+    return pa.ipc.open_stream(data).read_all().to_pandas()
+
+
 def read(connection: Connection, months: Sequence[date], part: str) -> tuple[list[pa.Table], list[date]] | None:
     """The `part` of each of `months` and each one's as_of, in month order; None unless every
     month has it (a month never rebuilt since the table came is read the other way)."""
