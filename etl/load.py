@@ -20,6 +20,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from etl import files, rollups, writers
+from etl.corrections import Correction
 from etl.files import SourceError
 from etl.parse_ahead import PARSERS, ParseAhead, worth_it
 from store import read, write
@@ -91,6 +92,7 @@ def load_paths(engine: Engine, paths: list[Path], *, force: bool = False, progre
     Off by default: the worker's memory took the national day's peak over 2 GB (bench)."""
     summary = LoadSummary()
     touched: dict[date, set[str]] = {day: set(rollups.GRAINS) for day in _recover_interrupted(engine)}
+    fixes: dict[date, Correction] = {}  # staff-day rows corrected on days already rolled up
     routed = discover(paths)
     history = writers.Histories.read(engine)
     ahead = ParseAhead(routed) if parse_ahead and worth_it(routed) else None
@@ -102,16 +104,19 @@ def load_paths(engine: Engine, paths: list[Path], *, force: bool = False, progre
                 why = "name matches no source" if source is None else f"no loader for {source} yet"
                 summary.results.append(FileResult(path, source or "", "ignored", message=why))
                 continue
-            result, days = load_file(engine, source, path, history, force=force, ahead=ahead)
+            result, days, corrected = load_file(engine, source, path, history, force=force, ahead=ahead)
             summary.results.append(result)
             for day, grains in days.items():
                 touched.setdefault(day, set()).update(grains)
+            for day, correction in corrected.items():  # a later file's correction follows an earlier one's
+                fixes[day] = fixes[day].then(correction) if day in fixes else correction
     finally:
         bar.close()
         if ahead is not None:
             ahead.close()
-    summary.rollup_days = len(touched)
-    summary.rollup_rows = rollups.rebuild(engine, touched, progress=progress, histories=(history.org, history.staff))
+    summary.rollup_days = len(set(touched) | set(fixes))
+    summary.rollup_rows = rollups.rebuild(engine, touched, progress=progress, histories=(history.org, history.staff),
+                                          corrections=fixes)
     with engine.begin() as connection:
         pending = read.runs_awaiting_rollup(connection)
         write.set_run_status(connection, [int(i) for i in pending["id"]], "ok")
@@ -121,19 +126,19 @@ def load_paths(engine: Engine, paths: list[Path], *, force: bool = False, progre
 def load_file(
     engine: Engine, source: str, path: Path, history: writers.Histories, *, force: bool = False,
     ahead: ParseAhead | None = None,
-) -> tuple[FileResult, dict[date, frozenset[str]]]:
-    """Load one file; return its result and the days whose rollups it changed, each with the
-    grains that changed."""
+) -> tuple[FileResult, dict[date, frozenset[str]], dict[date, Correction]]:
+    """Load one file; return its result, the days whose rollups it changed, each with the
+    grains that changed, and the rolled-up days it corrected (etl.corrections)."""
     digest = files.checksum(path)
     if not force and write.loaded_checksum(engine, source=source, name=path.name, checksum=digest):
-        return FileResult(path, source, "skipped", message="already loaded"), {}
+        return FileResult(path, source, "skipped", message="already loaded"), {}, {}
     run_id = write.start_run(engine, source=source, file=str(path), checksum=digest)
     try:
         parse = {"parse": ahead.parser(source, path)} if ahead is not None and source in PARSERS else {}
         outcome = writers.WRITERS[source](engine, run_id, path, history, **parse)
     except SourceError as problem:
         write.finish_run(engine, run_id, status="failed", message=str(problem))
-        return FileResult(path, source, "failed", message=str(problem)), {}
+        return FileResult(path, source, "failed", message=str(problem)), {}, {}
     except Exception as problem:  # record the failure, then let the bug surface
         write.finish_run(engine, run_id, status="failed", message=f"internal error: {problem!r}")
         raise
@@ -151,7 +156,7 @@ def load_file(
     result = FileResult(
         path, source, "ok", outcome.rows_in, outcome.rows_loaded, outcome.rows_rejected, outcome.rows_superseded
     )
-    return result, dict.fromkeys(outcome.touched, outcome.grains)
+    return result, dict.fromkeys(outcome.touched, outcome.grains), outcome.corrected
 
 
 def _recover_interrupted(engine: Engine) -> list[date]:

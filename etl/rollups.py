@@ -15,6 +15,8 @@ from datetime import date, timedelta
 import pandas as pd
 from tqdm import tqdm
 
+from etl import corrections as corrections_
+from etl.corrections import Correction
 from kpi import rollup as r
 from store import live_pack, read, write
 from store import staff_month
@@ -22,7 +24,7 @@ from store.engine import Engine
 from store.schema import COMPONENTS, rollup_day
 
 WINDOW_DAYS = 14
-ACTIVE_DAYS = 7
+ACTIVE_DAYS = r.ACTIVE_DAYS
 # The grains of rollup_day (docs/rollup.md), each fed by its own facts: staff-day behaviour
 # (WeCom pulls, tasks, interceptions), contact relations, sales.
 BEHAVIOUR, CUSTOMER, CONVERSION = write.ROLLUP_GRAINS
@@ -42,7 +44,8 @@ def windows(days: Iterable[date]) -> Iterator[list[date]]:
 
 
 def rebuild(engine: Engine, days: Iterable[date] | Mapping[date, Collection[str]], *, progress: bool = False,
-            histories: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> int:
+            histories: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+            corrections: Mapping[date, Correction] | None = None) -> int:
     """Rebuild the rollups of `days`; return the number of rollup rows written.
 
     `days` maps each day to the grains (GRAINS) whose facts changed on it, or lists days to
@@ -53,26 +56,34 @@ def rebuild(engine: Engine, days: Iterable[date] | Mapping[date, Collection[str]
     grain cost a national day seconds.
 
     `histories` is the (org, staff) history the loader already holds, if it does: a national
-    roster is a million versions, and reading it again cost seconds of a day's load."""
+    roster is a million versions, and reading it again cost seconds of a day's load.
+
+    `corrections`: staff-day rows a load changed on days already rolled up (etl.corrections);
+    such a day's behaviour grain is corrected rather than rebuilt, unless it is rebuilt anyway."""
     wanted = {day: set(grains) for day, grains in days.items()} if isinstance(days, Mapping) else {
         day: set(GRAINS) for day in days}
-    if not wanted:
+    corrections = dict(corrections or {})
+    if not wanted and not corrections:
         return 0
     # "Active in the last 7 days" on a day counts the behaviour of the 6 days before it, so a
     # changed behaviour day changes the behaviour grain of the 6 days after it as well.
-    after = {day + timedelta(days=n) for day, grains in wanted.items() if BEHAVIOUR in grains
-             for n in range(1, ACTIVE_DAYS)}
+    changed = {day for day, grains in wanted.items() if BEHAVIOUR in grains} | set(corrections)
+    after = {day + timedelta(days=n) for day in changed for n in range(1, ACTIVE_DAYS)}
     with engine.connect() as connection:
-        present = read.rolled_up_days(connection, set(wanted) | after)
+        present = read.rolled_up_days(connection, set(wanted) | after | set(corrections))
         if histories is None:
             histories = read.org_history(connection), read.staff_history(connection)
     for day in after & present:
         wanted.setdefault(day, set()).add(BEHAVIOUR)
+    fixes = {day: fix for day, fix in corrections.items() if day in present and BEHAVIOUR not in wanted.get(day, ())}
+    for day in set(corrections) - set(fixes):  # never rolled up, or rebuilt anyway: whole
+        wanted.setdefault(day, set()).add(BEHAVIOUR)
     needs = {day: frozenset(grains) if day in present else frozenset(GRAINS) for day, grains in wanted.items()}
-    days = sorted(needs)
     org, staff = histories
-    written = 0
     chains = ChainCache(org)
+    written = sum(corrections_.apply(engine, day, fix, org=org, staff=staff, chains=chains.on(day))
+                  for day, fix in sorted(fixes.items()))
+    days = sorted(needs)
     bar = tqdm(total=len(days), desc="rollups", unit="day", disable=not progress)
     carried: tuple[date, pd.Series] | None = None
     for window in windows(days):
@@ -83,6 +94,7 @@ def rebuild(engine: Engine, days: Iterable[date] | Mapping[date, Collection[str]
     # rollup_month (the pages' period reads) sums the day rows just written, month by month.
     from store.month_rollups import months_of, rebuild_month_rollups
 
+    days = sorted(set(days) | set(fixes))
     with engine.begin() as connection:
         rebuild_month_rollups(connection, months_of(days), days=days)  # only the blocks of `days` re-summed
     staff_month.rebuild_months(engine, days, history=staff)  # per-staff month sums for the staff pages

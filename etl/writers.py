@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from etl import conform
+from etl import conform, corrections
 from etl.parse_ahead import PARSERS
 from etl.rollups import BEHAVIOUR, CONVERSION, CUSTOMER, GRAINS
 from etl.sources import wecom
@@ -45,6 +45,7 @@ class Outcome:
     days: set[date] = field(default_factory=set)  # days the file's data covers
     touched: set[date] = field(default_factory=set)  # days whose rollups must be rebuilt
     grains: frozenset[str] = frozenset(GRAINS)  # ... and which of their grains (a dimension: all)
+    corrected: dict[date, corrections.Correction] = field(default_factory=dict)  # rolled-up days corrected
 
 
 @dataclass
@@ -133,10 +134,12 @@ def write_staff_day(engine: Engine, run_id: int, path: Path, history: Histories,
         conform.known_staff_on_day(validated, history.staff, day_column="day")
     rows = validated.rows.sort_values("line").drop_duplicates(["staff_id", "day"], keep="last")
     clear = None if source.startswith("wecom_") else keep  # whole-day replacement for extracts
-    loaded = _write_by_day(engine, run_id, path, validated.rejects, rows[["staff_id", "day", *keep]], clear)
+    loaded, corrected = _write_by_day(engine, run_id, path, validated.rejects, rows[["staff_id", "day", *keep]], clear)
     days = set(rows["day"])
     superseded = len(validated.rows) - len(rows)
-    return Outcome(parsed.rows_in, loaded, len(validated.rejects), superseded, days, days, frozenset({BEHAVIOUR}))
+    # A rolled-up day the file corrects is not rebuilt (nor touched at all if nothing changed).
+    return Outcome(parsed.rows_in, loaded, len(validated.rejects), superseded, days, days - set(corrected),
+                   frozenset({BEHAVIOUR}), {day: fix for day, fix in corrected.items() if fix.staff})
 
 
 Parse = Callable[[], Parsed]  # a file's parse, done ahead (etl.parse_ahead) or when called
@@ -148,16 +151,23 @@ def _parsed(source: str, path: Path, parse: Parse | None) -> Parsed:
 
 def _write_by_day(
     engine: Engine, run_id: int, path: Path, rejects: list[dict], rows: pd.DataFrame, clear: list[str] | None
-) -> int:
+) -> tuple[int, dict[date, corrections.Correction]]:
+    """Upsert `rows` one day per transaction (first clearing the `clear` columns of the day);
+    return the rows loaded and the corrections made to days already rolled up (only without
+    `clear`: a whole day's columns replaced rebuild the day whole)."""
     with engine.begin() as connection:
         write.add_rejects(connection, run_id, str(path), rejects)
-    loaded = 0
+        rolled_up = read.rolled_up_days(connection, set(rows["day"])) if clear is None else set()
+    loaded, corrected = 0, {}
+    columns = [c for c in rows.columns if c not in ("staff_id", "day")]
     for day, day_rows in rows.groupby("day", sort=True):
         with engine.begin() as connection:
             if clear:
                 write.clear_columns(connection, fact_staff_day, day=day, columns=clear)
+            if day in rolled_up and (found := corrections.capture(connection, day, day_rows, columns)) is not None:
+                corrected[day] = found
             loaded += write.upsert_rows(connection, fact_staff_day, day_rows.assign(load_id=run_id), keys=["day", "staff_id"])
-    return loaded
+    return loaded, corrected
 
 
 def write_conversions(engine: Engine, run_id: int, path: Path, history: Histories, *,

@@ -15,8 +15,14 @@ import numpy as np
 import pandas as pd
 
 LEVELS = ["head_office", "province", "branch", "outlet"]
+# Float sums are held to 1/FLOAT_SCALE, as the store's sums are (store/sums.py SCALE): the
+# inputs carry at most 2 decimals, so this removes only the float noise of the order they
+# were added in, and a day corrected by differences (corrected_behaviour) ends bit for bit
+# where a whole rebuild of it would.
+FLOAT_SCALE = 10_000.0
 DIMENSIONS = ["department", "kind", "segment"]
 ALL = "all"
+ACTIVE_DAYS = 7  # "active in the last 7 days": a day and the 6 before it
 
 
 def versions_on(history: pd.DataFrame, day: date) -> pd.DataFrame:
@@ -129,8 +135,52 @@ def roll_up(staff_components: pd.DataFrame, roster: pd.DataFrame, chains: pd.Dat
         if not pd.api.types.is_float_dtype(staff_components[name]):
             out[name] = np.rint(out[name].to_numpy(dtype=float)).astype(np.int64)
         else:
-            out[name] = out[name].astype(float)
+            out[name] = held(out[name].to_numpy(dtype=float))
     return out.sort_values(["unit_code", *DIMENSIONS], kind="stable").reset_index(drop=True)
+
+
+def held(values: np.ndarray) -> np.ndarray:
+    """Float sums rounded to 1/FLOAT_SCALE (see FLOAT_SCALE)."""
+    return np.rint(values * FLOAT_SCALE) / FLOAT_SCALE
+
+
+ROW_KEY = ["unit_code", *DIMENSIONS]
+
+
+def corrected_behaviour(stored: pd.DataFrame, *, before: pd.DataFrame, after: pd.DataFrame, roster: pd.DataFrame,
+                        chains: pd.DataFrame, active_before: Collection[str], staff_ids: Collection[str]) -> pd.DataFrame:
+    """A day's behaviour-grain rows (`stored`: unit_code, level, parent_code, DIMENSIONS and
+    components) after the facts of `staff_ids` went from `before` to `after` (their staff-day
+    rows, without day; a member without a row is absent): the stored rows plus the roll-up
+    of those members' components after, minus before. `active_before`: those of them active
+    on one of the 6 days before (their active_7d_cnt). Behaviour components are sums over
+    staff, so this is the whole rebuild's result."""
+    on_roster = roster[roster["staff_id"].isin(staff_ids)]
+
+    def rolled(facts: pd.DataFrame) -> pd.DataFrame:
+        active = set(active_before) | set(facts.loc[(facts["chat_cnt"].fillna(0) > 0)
+                                                    | (facts["new_contact_cnt"].fillna(0) > 0), "staff_id"])
+        components = behaviour_components(on_roster, facts, active)
+        kept = [c for c in components.columns if c == "staff_id" or c in DIMENSIONS or c in stored.columns]
+        return roll_up(components[kept], roster, chains).set_index(ROW_KEY)
+
+    new, old = rolled(after), rolled(before)
+    places = pd.concat([old[["level", "parent_code"]], new[["level", "parent_code"]]])
+    places = places[~places.index.duplicated(keep="last")]
+    values = [c for c in new.columns.union(old.columns) if c in stored.columns and c not in places.columns]
+    delta = new[values].sub(old[values], fill_value=0).fillna(0)
+    out = stored.set_index(ROW_KEY)
+    out = out.reindex(out.index.union(delta.index))
+    out[["level", "parent_code"]] = out[["level", "parent_code"]].fillna(places.reindex(out.index))
+    numbers = [c for c in out.columns if c not in places.columns]
+    out[numbers] = out[numbers].fillna(0)
+    out[values] = out[values].add(delta.reindex(out.index, fill_value=0))
+    for name in numbers:
+        if pd.api.types.is_float_dtype(stored[name]):
+            out[name] = held(out[name].to_numpy(dtype=float))
+        else:
+            out[name] = np.rint(out[name].to_numpy(dtype=float)).astype(np.int64)
+    return out.reset_index()[stored.columns]
 
 
 def _numbers(column: pd.Series) -> np.ndarray:

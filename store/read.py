@@ -6,11 +6,12 @@ scope live in store/pages.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Boolean, Connection, Engine, Float, Integer, Numeric, case, func, or_, select
+from sqlalchemy import Boolean, Connection, Engine, Float, Integer, Numeric, Table, case, func, or_, select
 
 from store import bulk, history_pack
 from store.schema import (
@@ -74,13 +75,46 @@ def staff_day_facts(connection: Connection, *, start: date, end: date) -> pd.Dat
     return bulk.fetch_frame(connection, select(*columns).where(fact_staff_day.c.day.between(start, end)))
 
 
-def active_staff_days(connection: Connection, *, start: date, end: date) -> pd.DataFrame:
-    """(day, staff_id) of every staff-day of [start, end] with a chat or a new contact: what
-    "active in the last 7 days" needs of the days before a rollup window, instead of every
-    column of every staff's row (a national day read 2.4M rows of 20 columns for it)."""
+def staff_day_rows(connection: Connection, *, day: date, staff_ids: Sequence[str]) -> pd.DataFrame:
+    """The fact_staff_day rows of `staff_ids` on `day`, without day and load_id: a few thousand
+    of a national day's 400K, so the ids are staged and joined rather than bound one by one."""
+    f = fact_staff_day.c
+    columns = [c for c in fact_staff_day.c if c.name not in ("day", "load_id")]
+    with _staged(connection, staff_ids) as keys:
+        joined = fact_staff_day.join(keys, keys.c.staff_id == f.staff_id)
+        return bulk.fetch_frame(connection, select(*columns).select_from(joined).where(f.day == day))
+
+
+@contextmanager
+def _staged(connection: Connection, staff_ids: Sequence[str]) -> Iterator[Table]:
+    """A temporary table of `staff_ids` (column staff_id) for the duration of the block."""
+    keys = bulk.stage(connection, fact_staff_day, pd.DataFrame({"staff_id": pd.Series(list(staff_ids), dtype=object)}))
+    try:
+        yield keys
+    finally:
+        keys.drop(connection)
+
+
+def behaviour_rollup(connection: Connection, *, day: date) -> pd.DataFrame:
+    """`day`'s rollup_day rows of the behaviour grain (every dimension 'all'), without day."""
+    r = rollup_day.c
+    columns = [c for c in rollup_day.c if c.name != "day"]
+    return bulk.fetch_frame(connection, select(*columns).where(r.day == day, r.department == "all", r.kind == "all"))
+
+
+def active_staff_days(connection: Connection, *, start: date, end: date,
+                      staff_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """(day, staff_id) of every staff-day of [start, end] with a chat or a new contact (of
+    `staff_ids` only, if given): what "active in the last 7 days" needs of the days before a
+    rollup window, instead of every column of every staff's row (a national day read 2.4M
+    rows of 20 columns for it)."""
     f = fact_staff_day.c
     active = or_(func.coalesce(f.chat_cnt, 0) > 0, func.coalesce(f.new_contact_cnt, 0) > 0)
-    return bulk.fetch_frame(connection, select(f.day, f.staff_id).where(f.day.between(start, end), active))
+    statement = select(f.day, f.staff_id).where(f.day.between(start, end), active)
+    if staff_ids is None:
+        return bulk.fetch_frame(connection, statement)
+    with _staged(connection, staff_ids) as keys:
+        return bulk.fetch_frame(connection, statement.join_from(fact_staff_day, keys, keys.c.staff_id == f.staff_id))
 
 
 def contact_live_before(connection: Connection, *, day: date) -> pd.DataFrame:

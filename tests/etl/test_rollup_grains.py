@@ -64,8 +64,9 @@ def test_a_behaviour_repull_rebuilds_only_the_behaviour_grain_and_a_new_day_whol
     monkeypatch.setattr(read, "contact_live_before", lambda *a, **k: pytest.fail("fact_contact scanned"))
     load_paths(engine, [repull])  # live relations at the start of today: the previous load's pack
     monkeypatch.setattr(read, "contact_live_before", scan)
-    # Yesterday's behaviour is read; its contact events and sales are not, today's are.
-    assert reads["staff_day_facts"] == [date(2026, 9, 3)]
+    # Yesterday's one corrected row is applied to its rollup (etl.corrections): yesterday's
+    # facts are not read again, nor its contact events and sales; today's are.
+    assert reads["staff_day_facts"] == [date(2026, 9, 4)]
     assert reads["contact_events"] == [date(2026, 9, 4)] * 3
     assert reads["conversion_facts"] == [date(2026, 9, 4)]
     with engine.connect() as connection:
