@@ -9,12 +9,12 @@ with whole months), so both give the same numbers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 
 import pandas as pd
-from sqlalchemy import (Connection, Date, Engine, Float, Select, and_, case, cast, delete, func, insert, literal, null,
-                        or_, select, union_all)
+from sqlalchemy import (Connection, Date, Engine, Float, Select, Table, and_, case, cast, delete, func, insert, literal,
+                        null, or_, select, union_all)
 
 from store import bulk
 from store.month_rollups import block_of, blocks_of
@@ -92,12 +92,14 @@ def summed(rows: Select, keys: Sequence[str]) -> Select:
             .group_by(*[part.c[k] for k in keys]))
 
 
-def _month_rows(first: date, last: date) -> list[Select]:
+def _month_rows(first: date, last: date, members: Table | None = None) -> list[Select]:
     """The INSERT … SELECTs of one month or block (first .. last): the 'all' rows, then each
-    department's sales."""
-    month, c = literal(first, Date), fact_conversion.c
-    everything = union_all(behaviour_rows(first, last), sales_rows(first, last))
-    by_department = sales_rows(first, last).add_columns(c.department)
+    department's sales; of the staff in `members` (a staged table of staff_id) only, if given."""
+    month, c, f = literal(first, Date), fact_conversion.c, fact_staff_day.c
+    mine = [] if members is None else [select(members.c.staff_id)]
+    on_days, on_sales = [f.staff_id.in_(m) for m in mine], [c.staff_id.in_(m) for m in mine]
+    everything = union_all(behaviour_rows(first, last, on_days), sales_rows(first, last, on_sales))
+    by_department = sales_rows(first, last, on_sales).add_columns(c.department)
     part = by_department.subquery()
     departments = (select(month, part.c.department, part.c.outlet_code, part.c.staff_id, func.max(part.c.last_day),
                           *[_sum(part.c[n], n) for n in SUMMED])
@@ -107,20 +109,57 @@ def _month_rows(first: date, last: date) -> list[Select]:
                    *[whole.c[n] for n in SUMMED]), departments]
 
 
-def rebuild_months(engine: Engine, days: Iterable[date], *, history: pd.DataFrame | None = None) -> int:
+def rebuild_months(engine: Engine, days: Iterable[date], *, history: pd.DataFrame | None = None,
+                   corrected: Mapping[date, Collection[str]] | None = None) -> int:
     """Rebuild staff_month, and its packed copy staff_pack, for every month that holds one of
     `days` (one transaction per month); return the staff_month rows written. Only the blocks
     of `days` (and stale ones) are summed again from the facts, then each month from its
     blocks (see _rebuild_month). `history`: the roster history, if the caller holds it (see
-    staff_pack.rebuild)."""
+    staff_pack.rebuild).
+
+    `corrected`: days among `days` whose facts changed only for the members given
+    (etl.corrections). Where every block of a month that `days` touch holds only such days,
+    only those members' rows are summed again: a re-pulled 28th was a week of a national
+    bank's facts (block 22-28) summed again for ~3,000 members' rows."""
     from store import staff_pack  # it reads this module's helpers: imported when first used
+    days, corrected = list(days), corrected or {}
     touched = {block_of(day) for day in days}
+    whole = {block_of(day) for day in days if day not in corrected}
+    members: dict[date, set[str]] = {}
+    for day in days:
+        if day in corrected and block_of(day) not in whole:
+            members.setdefault(block_of(day), set()).update(corrected[day])
     written = 0
     for first in sorted({month_start(d) for d in touched}):
         with engine.begin() as connection:
-            written += _rebuild_month(connection, first, touched)
+            blocks = {start for start, _ in blocks_of(first)} & touched
+            found = None if blocks & whole else _rebuild_members(connection, first, {b: members[b] for b in blocks})
+            written += found if found is not None else _rebuild_month(connection, first, touched)
             staff_pack.rebuild(connection, first, history=history)
     return written
+
+
+def _rebuild_members(connection: Connection, first: date, members: dict[date, set[str]]) -> int | None:
+    """Some members' staff_month rows of one month, their rows of the `members` blocks summed
+    again; None (nothing done) where the month's other blocks are not current."""
+    b, m = staff_block.c, staff_month.c
+    filled = [(start, end) for start, end in blocks_of(first) if _has_facts(connection, start, end)]
+    if len(filled) > 1 and not all(_block_current(connection, start, end) for start, end in filled):
+        return None  # stale or missing blocks: the whole month is summed again
+    ids = sorted(set().union(*members.values()))
+    staged = bulk.stage(connection, staff_month, pd.DataFrame({"staff_id": pd.Series(ids, dtype=object)}))
+    mine = select(staged.c.staff_id)
+    try:
+        connection.execute(delete(staff_month).where(m.month == first, m.staff_id.in_(mine)))
+        if len(filled) <= 1:  # summed from the facts directly, as _rebuild_month does
+            return _insert(connection, staff_month, _month_rows(first, month_end(first), staged))
+        for start, end in filled:
+            if start in members:
+                connection.execute(delete(staff_block).where(b.block == start, b.staff_id.in_(mine)))
+                _insert(connection, staff_block, _month_rows(start, end, staged))
+        return _insert(connection, staff_month, [_from_blocks(first, filled, [b.staff_id.in_(mine)])])
+    finally:
+        staged.drop(connection)
 
 
 COLUMNS = ["department", "outlet_code", "staff_id", "last_day", *SUMMED]
@@ -141,10 +180,15 @@ def _rebuild_month(connection: Connection, first: date, touched: set[date]) -> i
     connection.execute(delete(staff_block).where(b.block.in_([s for s, _ in blocks_of(first) if s not in kept])))
     for start, end in again:
         _insert(connection, staff_block, _month_rows(start, end))
+    return _insert(connection, staff_month, [_from_blocks(first, filled)])
+
+
+def _from_blocks(first: date, filled: Sequence[tuple[date, date]], where: Sequence = ()) -> Select:
+    """The month's rows summed from its `filled` blocks' staff_block rows."""
+    b = staff_block.c
     keys = [b.department, b.outlet_code, b.staff_id]
-    month = (select(literal(first, Date), *keys, func.max(b.last_day), *[_sum(b[n], n) for n in SUMMED])
-             .where(b.block.in_([start for start, _ in filled])).group_by(*keys))
-    return _insert(connection, staff_month, [month])
+    return (select(literal(first, Date), *keys, func.max(b.last_day), *[_sum(b[n], n) for n in SUMMED])
+            .where(b.block.in_([start for start, _ in filled]), *where).group_by(*keys))
 
 
 def _insert(connection: Connection, table, statements: Sequence[Select]) -> int:  # noqa: ANN001 - a Table
