@@ -96,7 +96,8 @@ def rebuild(engine: Engine, days: Iterable[date] | Mapping[date, Collection[str]
 
     days = sorted(set(days) | set(fixes))
     with engine.begin() as connection:
-        rebuild_month_rollups(connection, months_of(days), days=days)  # only the blocks of `days` re-summed
+        # only the blocks of `days` re-summed; of days corrected alone, only the behaviour rows
+        rebuild_month_rollups(connection, months_of(days), days=days, corrected=set(fixes))
     staff_month.rebuild_months(engine, days, history=staff,  # per-staff month sums for the staff pages
                                corrected={day: fix.staff for day, fix in fixes.items()})
     return written

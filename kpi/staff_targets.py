@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -80,6 +81,12 @@ def ancestor_at(units: pd.DataFrame, codes: pd.Series, *, level: str) -> pd.Seri
     return codes.map(found)
 
 
+def _exact_sum(values: pd.Series) -> float:
+    """The sum of targets in whole numbers or cents, without float noise (0.01 + 0.05 is 0.06,
+    not 0.060000000000000005: the holders' table shows it and must add up with the shares)."""
+    return float(sum((Decimal(str(v)) for v in values), Decimal(0)))
+
+
 def _mode_for(values: Iterable[float], mode: Mode) -> Mode:
     """Whole targets are shared as whole numbers; a holder with cents falls back to cents."""
     whole = all(float(v).is_integer() for v in values)
@@ -133,7 +140,7 @@ def share_targets(staff: pd.DataFrame, units: pd.DataFrame, totals: pd.Series, *
             rows.loc[rows["staff_id"].isin(free), "target"] = rows["staff_id"].map(values)
         else:
             values, status, message = pd.Series(dtype=float), "no_staff", "no eligible staff below"
-        summary.append((holder, "unit", total, float(nested.sum()), float(values.sum()), len(free), status, message))
+        summary.append((holder, "unit", total, _exact_sum(nested), _exact_sum(values), len(free), status, message))
     priced = set(rows["staff_id"])
     for code, total in staff_totals.sort_index().items():
         summary.append((code, "staff", total, 0.0, total, int(code in priced), "ok", "own target"))

@@ -11,7 +11,7 @@ the end of every rollup rebuild (etl/rollups.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import date, timedelta
 
 from sqlalchemy import Connection, Date, Float, Select, Table, and_, delete, func, insert, literal, select
@@ -54,18 +54,30 @@ def _stale_months(connection: Connection) -> list[date]:
     return stale
 
 
-def rebuild_month_rollups(connection: Connection, months: Iterable[date], *, days: Iterable[date] | None = None) -> int:
+def rebuild_month_rollups(connection: Connection, months: Iterable[date], *, days: Iterable[date] | None = None,
+                          corrected: Collection[date] = ()) -> int:
     """Replace the rows of `months` (first days), and of any stale month, by the sums of their
     days in rollup_day. `days`: the days rebuilt since the months were last summed, if known;
     then only their blocks (and stale ones) are summed again from rollup_day, and each month
-    from its blocks. Without them every block is.
+    from its blocks. Without them every block is. `corrected`: days of `days` whose behaviour
+    rows alone changed (etl.corrections); a month whose rebuilt days are all such days has only
+    its behaviour rows summed again.
 
     The caller owns the transaction. Returns the number of month rows written."""
-    months = sorted({month_of(m) for m in months} | set(_stale_months(connection)))
+    stale = set(_stale_months(connection))
+    months = sorted({month_of(m) for m in months} | stale)
     if not months:
         return 0
+    days = None if days is None else list(days)
     touched = None if days is None else {block_of(day) for day in days}
-    written = sum(_rebuild_month(connection, month, touched) for month in months)
+    whole = None if days is None else {block_of(day) for day in days if day not in corrected}
+    written = 0
+    for month in months:
+        blocks = {first for first, _ in blocks_of(month)}
+        found = None
+        if touched is not None and month not in stale and blocks & touched and not blocks & whole:
+            found = _rebuild_behaviour(connection, month, blocks & touched)
+        written += found if found is not None else _rebuild_month(connection, month, touched)
     _rebuild_unit_months(connection, months)
     return written
 
@@ -90,9 +102,8 @@ def _rebuild_month(connection: Connection, month: date, touched: set[date] | Non
     """One month's rollup_month rows: from its blocks when it has days in more than one (each
     block summed again only if touched or stale), else from its days directly (the one block
     is the month: no block rows are kept)."""
-    r, b = rollup_day.c, rollup_block.c
-    filled = [(first, last) for first, last in blocks_of(month) if connection.execute(
-        select(r.day).where(r.day >= first, r.day <= last).limit(1)).first() is not None]
+    b = rollup_block.c
+    filled = _filled(connection, month)
     connection.execute(delete(rollup_month).where(rollup_month.c.month == month))
     if len(filled) <= 1:
         connection.execute(delete(rollup_block).where(b.block.in_([first for first, _ in blocks_of(month)])))
@@ -103,11 +114,46 @@ def _rebuild_month(connection: Connection, month: date, touched: set[date] | Non
     connection.execute(delete(rollup_block).where(b.block.in_([f for f, _ in blocks_of(month) if f not in kept])))
     for first, last in again:
         _insert_sums(connection, rollup_block, _day_sums(first, first, last))
+    return _insert_sums(connection, rollup_month, _from_blocks(month, filled))
+
+
+def _from_blocks(month: date, filled: list[tuple[date, date]], where: list = ()) -> Select:  # noqa: B006 - not mutated
+    """`month`, then the `filled` blocks' rollup_block rows summed per key."""
+    b = rollup_block.c
     keys = [b.unit_code, b.level, b.parent_code, b.department, b.kind, b.segment]
     sums = [stable_sum(b[name], is_float=isinstance(b[name].type, Float)) for name in FLOW_COMPONENTS]
-    blocks = (select(literal(month, Date), *keys, func.max(b.last_day), *sums)
-              .where(b.block.in_([first for first, _ in filled])).group_by(*keys))
-    return _insert_sums(connection, rollup_month, blocks)
+    return (select(literal(month, Date), *keys, func.max(b.last_day), *sums)
+            .where(b.block.in_([first for first, _ in filled]), *where).group_by(*keys))
+
+
+def _rebuild_behaviour(connection: Connection, month: date, touched: set[date]) -> int | None:
+    """The month's behaviour rows (every dimension 'all') summed again, from the `touched`
+    blocks' rows summed again and the others' kept; None (nothing done) where a block is stale."""
+    b, m = rollup_block.c, rollup_month.c
+    filled = _filled(connection, month)
+    if len(filled) > 1 and not all(_block_current(connection, first, last) for first, last in filled):
+        return None
+    connection.execute(delete(rollup_month).where(m.month == month, *_behaviour(rollup_month)))
+    if len(filled) <= 1:
+        return _insert_sums(connection, rollup_month, _day_sums(month, month, next_month(month) - timedelta(days=1),
+                                                                _behaviour(rollup_day)))
+    for first, last in filled:
+        if first in touched:
+            connection.execute(delete(rollup_block).where(b.block == first, *_behaviour(rollup_block)))
+            _insert_sums(connection, rollup_block, _day_sums(first, first, last, _behaviour(rollup_day)))
+    return _insert_sums(connection, rollup_month, _from_blocks(month, filled, _behaviour(rollup_block)))
+
+
+def _behaviour(table: Table) -> list:
+    """The behaviour grain's rows of a rollup table (docs/rollup.md: 'all' in every dimension)."""
+    return [table.c.department == "all", table.c.kind == "all"]
+
+
+def _filled(connection: Connection, month: date) -> list[tuple[date, date]]:
+    """The month's blocks that have days in rollup_day."""
+    r = rollup_day.c
+    return [(first, last) for first, last in blocks_of(month) if connection.execute(
+        select(r.day).where(r.day >= first, r.day <= last).limit(1)).first() is not None]
 
 
 def _block_current(connection: Connection, first: date, last: date) -> bool:
@@ -118,14 +164,15 @@ def _block_current(connection: Connection, first: date, last: date) -> bool:
     return connection.execute(select(b.block).where(b.block == first, b.last_day == newest).limit(1)).first() is not None
 
 
-def _day_sums(head: date, first: date, last: date) -> Select:
-    """`head`, then rollup_day's flows of [first, last] summed per key, with each key's last day."""
+def _day_sums(head: date, first: date, last: date, where: list = ()) -> Select:  # noqa: B006 - not mutated
+    """`head`, then rollup_day's flows of [first, last] (the rows `where` selects) summed per
+    key, with each key's last day."""
     r = rollup_day.c
     keys = [r.unit_code, r.level, func.coalesce(r.parent_code, NO_PARENT), r.department, r.kind, r.segment]
     sums = [stable_sum(r[name], is_float=isinstance(r[name].type, Float)) for name in FLOW_COMPONENTS]
     # A range on day, so the primary key's leading day column is used.
     return (select(literal(head, Date), *keys, func.max(r.day), *sums)
-            .where(r.day >= first, r.day <= last).group_by(*keys))
+            .where(r.day >= first, r.day <= last, *where).group_by(*keys))
 
 
 def _insert_sums(connection: Connection, table: Table, sums: Select) -> int:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from etl import corrections
 from etl.load import load_paths
-from store import staff_month
+from store import month_rollups, staff_month
 from test_rollup_grains import rebuilt_whole, reads, rollup_hashes  # noqa: F401 - reads is a fixture
 from tiny_bank import behaviour_exchange, group_exchange, stat_time, write_jsonl
 
@@ -64,19 +64,21 @@ def test_a_correction_leaves_every_rollup_as_a_whole_rebuild_would(
 
 
 @pytest.mark.parametrize("later_day", [None, date(2026, 9, 10)], ids=["one block", "two blocks"])
-def test_a_day_corrected_alone_sums_only_its_members_staff_months_again(
+def test_a_day_corrected_alone_sums_only_its_members_and_behaviour_rows_again(
         engine: sa.Engine, tiny_bank: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         later_day: date | None) -> None:
     load_paths(engine, [tiny_bank])
     if later_day is not None:  # a day of the next block, beyond the 6 days the correction reaches
         load_paths(engine, [deliver(tmp_path / "later", {"wecom_behavior_20260910.jsonl": [
             behaviour_exchange("GD01001001", later_day, chats=3, contacts=1)]})])
-    whole_month = staff_month._rebuild_month
-    monkeypatch.setattr(staff_month, "_rebuild_month", lambda *a: pytest.fail("the whole month summed again"))
+    whole_month, whole_rollups = staff_month._rebuild_month, month_rollups._rebuild_month
+    monkeypatch.setattr(staff_month, "_rebuild_month", lambda *a: pytest.fail("the whole staff month summed again"))
+    monkeypatch.setattr(month_rollups, "_rebuild_month", lambda *a: pytest.fail("every grain's month summed again"))
     load_paths(engine, [deliver(tmp_path / "late", {"wecom_behavior_20260911.jsonl": [
         behaviour_exchange("GD01001001", SEP[2], chats=17, contacts=2, reply_percentage=70.25),
         behaviour_exchange("GD01001002", SEP[2], chats=1, contacts=0)]})])
     monkeypatch.setattr(staff_month, "_rebuild_month", whole_month)
+    monkeypatch.setattr(month_rollups, "_rebuild_month", whole_rollups)
     corrected = rollup_hashes(engine)
     assert rebuilt_whole(engine) == corrected
 
