@@ -77,7 +77,8 @@ def rebuild_month_rollups(connection: Connection, months: Iterable[date], *, day
         found = None
         if touched is not None and month not in stale and blocks & touched and not blocks & whole:
             found = _rebuild_behaviour(connection, month, blocks & touched)
-        written += found if found is not None else _rebuild_month(connection, month, touched)
+        written += found if found is not None else _rebuild_month(
+            connection, month, touched, () if whole is None else (blocks & touched) - whole)
     _rebuild_unit_months(connection, months)
     return written
 
@@ -98,23 +99,36 @@ def blocks_of(month: date) -> list[tuple[date, date]]:
             for i, first in enumerate(firsts)]
 
 
-def _rebuild_month(connection: Connection, month: date, touched: set[date] | None) -> int:
+def _rebuild_month(connection: Connection, month: date, touched: set[date] | None,
+                   behaviour_only: Collection[date] = ()) -> int:
     """One month's rollup_month rows: from its blocks when it has days in more than one (each
-    block summed again only if touched or stale), else from its days directly (the one block
-    is the month: no block rows are kept)."""
+    block summed again only if touched or stale; a current block of `behaviour_only` for its
+    behaviour rows only), else from its days directly (the one block is the month: no block
+    rows are kept)."""
     b = rollup_block.c
     filled = _filled(connection, month)
     connection.execute(delete(rollup_month).where(rollup_month.c.month == month))
     if len(filled) <= 1:
         connection.execute(delete(rollup_block).where(b.block.in_([first for first, _ in blocks_of(month)])))
         return _insert_sums(connection, rollup_month, _day_sums(month, month, next_month(month) - timedelta(days=1)))
+    current = {first for first, last in filled if touched is not None and _block_current(connection, first, last)}
     again = [(first, last) for first, last in filled
-             if touched is None or first in touched or not _block_current(connection, first, last)]
+             if touched is None or (first in touched and first not in behaviour_only) or first not in current]
+    some = [(first, last) for first, last in filled
+            if touched is not None and first in touched and first in behaviour_only and first in current]
     kept = {first for first, _ in filled} - {first for first, _ in again}
     connection.execute(delete(rollup_block).where(b.block.in_([f for f, _ in blocks_of(month) if f not in kept])))
     for first, last in again:
         _insert_sums(connection, rollup_block, _day_sums(first, first, last))
+    for first, last in some:
+        _sum_behaviour(connection, first, last)
     return _insert_sums(connection, rollup_month, _from_blocks(month, filled))
+
+
+def _sum_behaviour(connection: Connection, first: date, last: date) -> None:
+    """The behaviour rows of the block [first, last] summed again from rollup_day."""
+    connection.execute(delete(rollup_block).where(rollup_block.c.block == first, *_behaviour(rollup_block)))
+    _insert_sums(connection, rollup_block, _day_sums(first, first, last, _behaviour(rollup_day)))
 
 
 def _from_blocks(month: date, filled: list[tuple[date, date]], where: list = ()) -> Select:  # noqa: B006 - not mutated
@@ -129,7 +143,7 @@ def _from_blocks(month: date, filled: list[tuple[date, date]], where: list = ())
 def _rebuild_behaviour(connection: Connection, month: date, touched: set[date]) -> int | None:
     """The month's behaviour rows (every dimension 'all') summed again, from the `touched`
     blocks' rows summed again and the others' kept; None (nothing done) where a block is stale."""
-    b, m = rollup_block.c, rollup_month.c
+    m = rollup_month.c
     filled = _filled(connection, month)
     if len(filled) > 1 and not all(_block_current(connection, first, last) for first, last in filled):
         return None
@@ -139,8 +153,7 @@ def _rebuild_behaviour(connection: Connection, month: date, touched: set[date]) 
                                                                 _behaviour(rollup_day)))
     for first, last in filled:
         if first in touched:
-            connection.execute(delete(rollup_block).where(b.block == first, *_behaviour(rollup_block)))
-            _insert_sums(connection, rollup_block, _day_sums(first, first, last, _behaviour(rollup_day)))
+            _sum_behaviour(connection, first, last)
     return _insert_sums(connection, rollup_month, _from_blocks(month, filled, _behaviour(rollup_block)))
 
 

@@ -134,7 +134,7 @@ def rebuild_months(engine: Engine, days: Iterable[date], *, history: pd.DataFram
         with engine.begin() as connection:
             blocks = {start for start, _ in blocks_of(first)} & touched
             found = None if blocks & whole else _rebuild_members(connection, first, {b: members[b] for b in blocks})
-            written += found if found is not None else _rebuild_month(connection, first, touched)
+            written += found if found is not None else _rebuild_month(connection, first, touched, members)
             staff_pack.rebuild(connection, first, history=history)
     return written
 
@@ -155,8 +155,7 @@ def _rebuild_members(connection: Connection, first: date, members: dict[date, se
             return _insert(connection, staff_month, _month_rows(first, month_end(first), staged))
         for start, end in filled:
             if start in members:
-                connection.execute(delete(staff_block).where(b.block == start, b.staff_id.in_(mine)))
-                _insert(connection, staff_block, _month_rows(start, end, staged))
+                _sum_members(connection, start, end, members[start])
         return _insert(connection, staff_month, [_from_blocks(first, filled, [b.staff_id.in_(mine)])])
     finally:
         staged.drop(connection)
@@ -165,22 +164,39 @@ def _rebuild_members(connection: Connection, first: date, members: dict[date, se
 COLUMNS = ["department", "outlet_code", "staff_id", "last_day", *SUMMED]
 
 
-def _rebuild_month(connection: Connection, first: date, touched: set[date]) -> int:
+def _rebuild_month(connection: Connection, first: date, touched: set[date],
+                   members: Mapping[date, set[str]] | None = None) -> int:
     """One month's staff_month rows: from its staff_block rows when it has facts in more than
-    one block (each block summed again from the facts only if touched or stale), else from
-    its facts directly (the one block is the month: no block rows are kept)."""
-    b = staff_block.c
+    one block (each block summed again from the facts only if touched or stale; a current
+    block in `members` for those members only), else from its facts directly (the one block
+    is the month: no block rows are kept)."""
+    b, members = staff_block.c, members or {}
     filled = [(start, end) for start, end in blocks_of(first) if _has_facts(connection, start, end)]
     connection.execute(delete(staff_month).where(staff_month.c.month == first))
     if len(filled) <= 1:
         connection.execute(delete(staff_block).where(b.block.in_([start for start, _ in blocks_of(first)])))
         return _insert(connection, staff_month, _month_rows(first, month_end(first)))
-    again = [(start, end) for start, end in filled if start in touched or not _block_current(connection, start, end)]
+    current = {start for start, end in filled if _block_current(connection, start, end)}
+    again = [(start, end) for start, end in filled if (start in touched and start not in members) or start not in current]
+    some = [(start, end) for start, end in filled if start in touched and start in members and start in current]
     kept = {start for start, _ in filled} - {start for start, _ in again}
     connection.execute(delete(staff_block).where(b.block.in_([s for s, _ in blocks_of(first) if s not in kept])))
     for start, end in again:
         _insert(connection, staff_block, _month_rows(start, end))
+    for start, end in some:
+        _sum_members(connection, start, end, members[start])
     return _insert(connection, staff_month, [_from_blocks(first, filled)])
+
+
+def _sum_members(connection: Connection, start: date, end: date, ids: Collection[str]) -> None:
+    """The staff_block rows of `ids` in the block [start, end] summed again from the facts."""
+    b = staff_block.c
+    staged = bulk.stage(connection, staff_block, pd.DataFrame({"staff_id": pd.Series(sorted(ids), dtype=object)}))
+    try:
+        connection.execute(delete(staff_block).where(b.block == start, b.staff_id.in_(select(staged.c.staff_id))))
+        _insert(connection, staff_block, _month_rows(start, end, staged))
+    finally:
+        staged.drop(connection)
 
 
 def _from_blocks(first: date, filled: Sequence[tuple[date, date]], where: Sequence = ()) -> Select:
