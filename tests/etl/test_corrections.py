@@ -106,34 +106,6 @@ def test_a_corrected_block_beside_a_new_days_block_sums_only_its_members_and_beh
     monkeypatch.setattr(month_rollups, "_day_sums", unit_sums)
     load_paths(engine, [deliver(tmp_path / "late", {"wecom_behavior_20260911.jsonl": [
         behaviour_exchange("GD01001001", SEP[2], chats=17, contacts=2, reply_percentage=70.25),
-        behaviour_exchange("GD01001002", SEP[2], chats=1, contacts=0)]})])
-    monkeypatch.setattr(staff_month, "_rebuild_month", whole_month)
-    monkeypatch.setattr(month_rollups, "_rebuild_month", whole_rollups)
-    corrected = rollup_hashes(engine)
-    assert rebuilt_whole(engine) == corrected
-
-
-def test_a_corrected_block_beside_a_new_days_block_sums_only_its_members_and_behaviour_rows_again(
-        engine: sa.Engine, tiny_bank: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # The 28th re-pulled on the 29th, in small: the 3rd corrected (block 1-7) with a new day of
-    # block 8-14 in the same month, whose blocks exist from an earlier load of the 10th.
-    load_paths(engine, [tiny_bank])
-    load_paths(engine, [deliver(tmp_path / "tenth", {"wecom_behavior_20260910.jsonl": [
-        behaviour_exchange("GD01001001", date(2026, 9, 10), chats=3, contacts=1)]})])
-    whole_block = []
-    for module, name in ((staff_month, "_month_rows"), (month_rollups, "_day_sums")):
-        original = getattr(module, name)
-
-        def spy(*args, original=original, name=name):  # noqa: ANN002, ANN202
-            at = 2 if name == "_month_rows" else 3  # the members staged, or the rows selected
-            restricted = len(args) > at and args[at] is not None and len(args[at]) != 0 if name != "_month_rows" \
-                else len(args) > at and args[at] is not None
-            if not restricted and args[0 if name == "_month_rows" else 1] == SEP[0]:
-                whole_block.append(name)
-            return original(*args)
-        monkeypatch.setattr(module, name, spy)
-    load_paths(engine, [deliver(tmp_path / "late", {"wecom_behavior_20260911.jsonl": [
-        behaviour_exchange("GD01001001", SEP[2], chats=17, contacts=2, reply_percentage=70.25),
         behaviour_exchange("GD01001001", date(2026, 9, 11), chats=2, contacts=0)]})])
     monkeypatch.undo()
     assert whole_block == []  # block 1-7 summed again for the corrected rows only
