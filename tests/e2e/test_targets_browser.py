@@ -84,7 +84,9 @@ def test_hr_imports_allocates_reconciles_and_approves(browser, served_writable_d
     tab.goto(f"{base}/targets?lang=en&unit={PROVINCE}&{query}")
     tab.get_by_text("Targets and reconciliation").first.wait_for()
 
-    # Import: the file raises Guangdong's target.
+    # Import: the file raises Guangdong's target. Uploaded once the page's first run has ended:
+    # an upload during a run was seen lost under load (the preview never came).
+    wait_idle(tab)
     tab.get_by_role("tab", name="Import from Excel").click()
     tab.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(target_file(tmp_path / "gd.xlsx", raised)))
     tab.get_by_text("1 changed").wait_for()
