@@ -23,11 +23,10 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection
 
 from kpi import rollup as r
 from store import read, write
-from store.engine import Engine
+from store.engine import Connection, Engine
 from store.schema import rollup_day
 
 # Above this many changed staff a day is rebuilt whole: reading every row once is then

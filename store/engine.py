@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, Table, create_engine, event
+from sqlalchemy import Connection, Engine, Table, create_engine, event
 from sqlalchemy.engine import make_url
 
 from store.settings import get_settings
@@ -22,7 +22,7 @@ CACHE_KIB = 128 * 1024
 # many times between checkpoints is copied once.
 WAL_CHECKPOINT_PAGES = 100_000
 
-__all__ = ["Engine", "Table", "is_sqlite", "make_engine", "normalise_url"]  # types for callers
+__all__ = ["Connection", "Engine", "Table", "is_sqlite", "make_engine", "normalise_url"]  # types for callers
 
 
 def normalise_url(url: str) -> str:
