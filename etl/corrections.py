@@ -27,6 +27,7 @@ import pandas as pd
 from kpi import rollup as r
 from store import read, write
 from store.engine import Connection, Engine
+from store.grains import BEHAVIOUR
 from store.schema import rollup_day
 
 # Above this many changed staff a day is rebuilt whole: reading every row once is then
@@ -82,5 +83,5 @@ def apply(engine: Engine, day: date, correction: Correction, *, org: pd.DataFram
         rows = r.corrected_behaviour(
             stored, before=correction.before, after=after, roster=r.staff_on(staff, org, day), chains=chains,
             active_before=set(earlier["staff_id"]), staff_ids=ids)
-        write.delete_rollup_grains(connection, day, [write.ROLLUP_GRAINS[0]])
+        write.delete_rollup_grains(connection, day, [BEHAVIOUR])
         return write.insert_rows(connection, rollup_day, rows.assign(day=day))

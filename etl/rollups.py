@@ -15,8 +15,7 @@ from datetime import date, timedelta
 import pandas as pd
 from tqdm import tqdm
 
-from etl import corrections as corrections_
-from etl.corrections import Correction
+from etl.corrections import Correction, apply as apply_correction
 from kpi import rollup as r
 from store import live_pack, read, write
 from store import staff_month
@@ -81,7 +80,7 @@ def rebuild(engine: Engine, days: Iterable[date] | Mapping[date, Collection[str]
     needs = {day: frozenset(grains) if day in present else frozenset(GRAINS) for day, grains in wanted.items()}
     org, staff = histories
     chains = ChainCache(org)
-    written = sum(corrections_.apply(engine, day, fix, org=org, staff=staff, chains=chains.on(day))
+    written = sum(apply_correction(engine, day, fix, org=org, staff=staff, chains=chains.on(day))
                   for day, fix in sorted(fixes.items()))
     days = sorted(needs)
     bar = tqdm(total=len(days), desc="rollups", unit="day", disable=not progress)

@@ -14,7 +14,8 @@ Both run inside the caller's transaction, so a file's rows still land together o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -129,6 +130,17 @@ def stage(connection: Connection, table: Table, frame: pd.DataFrame) -> Table:
     staging.create(connection)
     insert_frame(connection, staging, frame)
     return staging
+
+
+@contextmanager
+def staged_ids(connection: Connection, table: Table, staff_ids: Iterable[str]) -> Iterator[Table]:
+    """`staff_ids` staged (column staff_id, typed as in `table`) for the block, then dropped:
+    for joining a few thousand ids of a table's millions of rows rather than binding each."""
+    keys = stage(connection, table, pd.DataFrame({"staff_id": pd.Series(sorted(staff_ids), dtype=object)}))
+    try:
+        yield keys
+    finally:
+        keys.drop(connection)
 
 
 def _pg_upsert(connection: Connection, table: Table, frame: pd.DataFrame, columns: list[str], keys: Sequence[str]) -> None:

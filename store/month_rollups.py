@@ -16,6 +16,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import Connection, Date, Float, Select, Table, and_, delete, func, insert, literal, select
 
+from store.grains import BEHAVIOUR, rows_of
 from store.sums import stable_sum
 from store.schema import (COMPONENTS, FLOW_COMPONENTS, SNAPSHOT_COMPONENTS, rollup_block, rollup_day, rollup_month,
                           rollup_month_unit)
@@ -158,8 +159,8 @@ def _rebuild_behaviour(connection: Connection, month: date, touched: set[date]) 
 
 
 def _behaviour(table: Table) -> list:
-    """The behaviour grain's rows of a rollup table (docs/rollup.md: 'all' in every dimension)."""
-    return [table.c.department == "all", table.c.kind == "all"]
+    """The behaviour grain's rows of a rollup table, as a `where` list."""
+    return [rows_of(table, BEHAVIOUR)]
 
 
 def _filled(connection: Connection, month: date) -> list[tuple[date, date]]:

@@ -6,14 +6,14 @@ scope live in store/pages.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Boolean, Connection, Engine, Float, Integer, Numeric, Table, case, func, or_, select
+from sqlalchemy import Boolean, Connection, Engine, Float, Integer, Numeric, case, func, or_, select
 
 from store import bulk, history_pack
+from store.grains import BEHAVIOUR, rows_of
 from store.schema import (
     etl_reject,
     etl_run,
@@ -80,26 +80,16 @@ def staff_day_rows(connection: Connection, *, day: date, staff_ids: Sequence[str
     of a national day's 400K, so the ids are staged and joined rather than bound one by one."""
     f = fact_staff_day.c
     columns = [c for c in fact_staff_day.c if c.name not in ("day", "load_id")]
-    with _staged(connection, staff_ids) as keys:
+    with bulk.staged_ids(connection, fact_staff_day, staff_ids) as keys:
         joined = fact_staff_day.join(keys, keys.c.staff_id == f.staff_id)
         return bulk.fetch_frame(connection, select(*columns).select_from(joined).where(f.day == day))
-
-
-@contextmanager
-def _staged(connection: Connection, staff_ids: Sequence[str]) -> Iterator[Table]:
-    """A temporary table of `staff_ids` (column staff_id) for the duration of the block."""
-    keys = bulk.stage(connection, fact_staff_day, pd.DataFrame({"staff_id": pd.Series(list(staff_ids), dtype=object)}))
-    try:
-        yield keys
-    finally:
-        keys.drop(connection)
 
 
 def behaviour_rollup(connection: Connection, *, day: date) -> pd.DataFrame:
     """`day`'s rollup_day rows of the behaviour grain (every dimension 'all'), without day."""
     r = rollup_day.c
     columns = [c for c in rollup_day.c if c.name != "day"]
-    return bulk.fetch_frame(connection, select(*columns).where(r.day == day, r.department == "all", r.kind == "all"))
+    return bulk.fetch_frame(connection, select(*columns).where(r.day == day, rows_of(rollup_day, BEHAVIOUR)))
 
 
 def active_staff_days(connection: Connection, *, start: date, end: date,
@@ -113,7 +103,7 @@ def active_staff_days(connection: Connection, *, start: date, end: date,
     statement = select(f.day, f.staff_id).where(f.day.between(start, end), active)
     if staff_ids is None:
         return bulk.fetch_frame(connection, statement)
-    with _staged(connection, staff_ids) as keys:
+    with bulk.staged_ids(connection, fact_staff_day, staff_ids) as keys:
         return bulk.fetch_frame(connection, statement.join_from(fact_staff_day, keys, keys.c.staff_id == f.staff_id))
 
 

@@ -146,19 +146,15 @@ def _rebuild_members(connection: Connection, first: date, members: dict[date, se
     filled = [(start, end) for start, end in blocks_of(first) if _has_facts(connection, start, end)]
     if len(filled) > 1 and not all(_block_current(connection, start, end) for start, end in filled):
         return None  # stale or missing blocks: the whole month is summed again
-    ids = sorted(set().union(*members.values()))
-    staged = bulk.stage(connection, staff_month, pd.DataFrame({"staff_id": pd.Series(ids, dtype=object)}))
-    mine = select(staged.c.staff_id)
-    try:
+    with bulk.staged_ids(connection, staff_month, set().union(*members.values())) as staged:
+        mine = select(staged.c.staff_id)
         connection.execute(delete(staff_month).where(m.month == first, m.staff_id.in_(mine)))
         if len(filled) <= 1:  # summed from the facts directly, as _rebuild_month does
             return _insert(connection, staff_month, _month_rows(first, month_end(first), staged))
         for start, end in filled:
-            if start in members:
-                _sum_members(connection, start, end, members[start])
+            if start in members:  # the month's members staged once serve each of its blocks
+                _sum_members(connection, start, end, staged)
         return _insert(connection, staff_month, [_from_blocks(first, filled, [b.staff_id.in_(mine)])])
-    finally:
-        staged.drop(connection)
 
 
 COLUMNS = ["department", "outlet_code", "staff_id", "last_day", *SUMMED]
@@ -184,19 +180,16 @@ def _rebuild_month(connection: Connection, first: date, touched: set[date],
     for start, end in again:
         _insert(connection, staff_block, _month_rows(start, end))
     for start, end in some:
-        _sum_members(connection, start, end, members[start])
+        with bulk.staged_ids(connection, staff_block, members[start]) as staged:
+            _sum_members(connection, start, end, staged)
     return _insert(connection, staff_month, [_from_blocks(first, filled)])
 
 
-def _sum_members(connection: Connection, start: date, end: date, ids: Collection[str]) -> None:
-    """The staff_block rows of `ids` in the block [start, end] summed again from the facts."""
+def _sum_members(connection: Connection, start: date, end: date, staged: Table) -> None:
+    """The staff_block rows of the `staged` staff in the block [start, end] summed again."""
     b = staff_block.c
-    staged = bulk.stage(connection, staff_block, pd.DataFrame({"staff_id": pd.Series(sorted(ids), dtype=object)}))
-    try:
-        connection.execute(delete(staff_block).where(b.block == start, b.staff_id.in_(select(staged.c.staff_id))))
-        _insert(connection, staff_block, _month_rows(start, end, staged))
-    finally:
-        staged.drop(connection)
+    connection.execute(delete(staff_block).where(b.block == start, b.staff_id.in_(select(staged.c.staff_id))))
+    _insert(connection, staff_block, _month_rows(start, end, staged))
 
 
 def _from_blocks(first: date, filled: Sequence[tuple[date, date]], where: Sequence = ()) -> Select:

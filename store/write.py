@@ -14,6 +14,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, Table, and_, delete, func, insert, or_, select, update
 
 from store import bulk
+from store import grains as grains_
 from store.schema import CONTACT_KEY, etl_reject, etl_run, fact_contact, rollup_day
 
 
@@ -37,26 +38,20 @@ def delete_days(connection: Connection, table: Table, days: Sequence[date]) -> N
     connection.execute(delete(table).where(table.c.day.in_(list(days))))
 
 
-# rollup_day's rows of each grain, by their dimensions (kpi.rollup writes each grain with its
-# own: behaviour rows are 'all' in every dimension, customer rows only in department, and a
-# conversion row names its department; the ETL's vocabulary has no department or kind 'all').
-ROLLUP_ALL = "all"
-ROLLUP_GRAINS = ("behaviour", "customer", "conversion")
+ROLLUP_ALL = grains_.ALL  # the rows of each grain: store/grains.py
+ROLLUP_GRAINS = grains_.GRAINS
 
 
 def delete_rollup_grains(connection: Connection, day: date, grains: Iterable[str]) -> None:
     """Delete `day`'s rollup_day rows of `grains` (all of the day's rows for every grain)."""
-    r = rollup_day.c
-    rows_of = {"behaviour": and_(r.department == ROLLUP_ALL, r.kind == ROLLUP_ALL),
-               "customer": and_(r.department == ROLLUP_ALL, r.kind != ROLLUP_ALL),
-               "conversion": r.department != ROLLUP_ALL}
     grains = set(grains)
-    if not grains <= set(rows_of):
-        raise ValueError(f"unknown rollup grains: {sorted(grains - set(rows_of))}")
-    if grains == set(rows_of):
+    if not grains <= set(ROLLUP_GRAINS):
+        raise ValueError(f"unknown rollup grains: {sorted(grains - set(ROLLUP_GRAINS))}")
+    if grains == set(ROLLUP_GRAINS):
         delete_days(connection, rollup_day, [day])
     elif grains:
-        connection.execute(delete(rollup_day).where(r.day == day, or_(*[rows_of[g] for g in sorted(grains)])))
+        connection.execute(delete(rollup_day).where(
+            rollup_day.c.day == day, or_(*[grains_.rows_of(rollup_day, g) for g in sorted(grains)])))
 
 
 def clear_columns(connection: Connection, table: Table, *, day: date, columns: Sequence[str]) -> None:
