@@ -20,6 +20,7 @@ from kpi import rollup as r
 from store import live_pack, read, write
 from store import staff_month
 from store.engine import Engine
+from store.staff_append import NewDay
 from store.schema import COMPONENTS, rollup_day
 
 WINDOW_DAYS = 14
@@ -85,8 +86,10 @@ def rebuild(engine: Engine, days: Iterable[date] | Mapping[date, Collection[str]
     days = sorted(needs)
     bar = tqdm(total=len(days), desc="rollups", unit="day", disable=not progress)
     carried: tuple[date, pd.Series] | None = None
+    newest: NewDay | None = None
     for window in windows(days):
-        count, carried = _rebuild_window(engine, {day: needs[day] for day in window}, org, staff, chains, carried)
+        count, carried, newest = _rebuild_window(engine, {day: needs[day] for day in window}, org, staff, chains,
+                                                 carried)
         written += count
         bar.update(len(window))
     bar.close()
@@ -98,7 +101,8 @@ def rebuild(engine: Engine, days: Iterable[date] | Mapping[date, Collection[str]
         # only the blocks of `days` re-summed; of days corrected alone, only the behaviour rows
         rebuild_month_rollups(connection, months_of(days), days=days, corrected=set(fixes))
     staff_month.rebuild_months(engine, days, history=staff,  # per-staff month sums for the staff pages
-                               corrected={day: fix.staff for day, fix in fixes.items()})
+                               corrected={day: fix.staff for day, fix in fixes.items()},
+                               newest=newest if newest is not None and newest.day == max(days) else None)
     return written
 
 
@@ -120,11 +124,12 @@ class ChainCache:
 def _rebuild_window(
     engine: Engine, needs: dict[date, frozenset[str]], org: pd.DataFrame, staff: pd.DataFrame, chains: ChainCache,
     carried: tuple[date, pd.Series] | None,
-) -> tuple[int, tuple[date, pd.Series] | None]:
-    """Rebuild the grains `needs` names for each day of one window; return the rows written
-    and the live relations at its end (None if no day needed the customer grain), which are
+) -> tuple[int, tuple[date, pd.Series] | None, NewDay | None]:
+    """Rebuild the grains `needs` names for each day of one window; return the rows written,
+    the live relations at its end (None if no day needed the customer grain), which are
     the next window's starting point when it begins the day after (and the next load's, packed):
-    counting live relations from fact_contact scans every relation ever added. Only the
+    counting live relations from fact_contact scans every relation ever added, and the facts
+    of its last day if it was built whole (the staff month tables advance by them). Only the
     facts of the grains some day needs are read, from the first day that needs them."""
     window = sorted(needs)
     end = window[-1]
@@ -161,7 +166,10 @@ def _rebuild_window(
                 staff_month.record_live(connection, day, live, last=day == end)  # per-staff live counts
             if live is not None and day == end:
                 live_pack.write(connection, day, live)  # where the next load's rebuild can start
-    return written, ((end, live) if live is not None else None)
+    newest = None
+    if needs[end] >= set(GRAINS):  # read whole: the month tables can be advanced by this day's facts
+        newest = NewDay(end, behaviour[0][behaviour[0]["day"] == end], conversions[conversions["day"] == end])
+    return written, ((end, live) if live is not None else None), newest
 
 
 def _day_rollup(

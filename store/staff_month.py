@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from sqlalchemy import (Connection, Date, Engine, Float, Select, Table, and_, case, cast, delete, func, insert, literal,
@@ -21,6 +22,9 @@ from store.month_rollups import block_of, blocks_of
 from store.sums import stable_sum
 from store.schema import (STAFF_DAYS, STAFF_FLOWS, STAFF_SALES, STAFF_WEIGHTS, fact_conversion, fact_staff_day,
                           staff, staff_block, staff_live, staff_month)
+
+if TYPE_CHECKING:
+    from store.staff_append import NewDay
 
 ALL = "all"
 PRODUCTS = {"card_cnt": "card", "account_cnt": "account", "funded_cnt": "deposit", "wealth_cnt": "wealth"}
@@ -110,7 +114,7 @@ def _month_rows(first: date, last: date, members: Table | None = None) -> list[S
 
 
 def rebuild_months(engine: Engine, days: Iterable[date], *, history: pd.DataFrame | None = None,
-                   corrected: Mapping[date, Collection[str]] | None = None) -> int:
+                   corrected: Mapping[date, Collection[str]] | None = None, newest: NewDay | None = None) -> int:
     """Rebuild staff_month, and its packed copy staff_pack, for every month that holds one of
     `days` (one transaction per month); return the staff_month rows written. Only the blocks
     of `days` (and stale ones) are summed again from the facts, then each month from its
@@ -120,8 +124,12 @@ def rebuild_months(engine: Engine, days: Iterable[date], *, history: pd.DataFram
     `corrected`: days among `days` whose facts changed only for the members given
     (etl.corrections). Where every block of a month that `days` touch holds only such days,
     only those members' rows are summed again: a re-pulled 28th was a week of a national
-    bank's facts (block 22-28) summed again for ~3,000 members' rows."""
-    from store import staff_pack  # it reads this module's helpers: imported when first used
+    bank's facts (block 22-28) summed again for ~3,000 members' rows.
+
+    `newest`: the newest day's facts, as the rollup rebuild read them. Its month, when the
+    other days of `days` in it are corrected days only, is advanced by that day alone
+    (store.staff_append) if its pack holds the day before."""
+    from store import staff_append, staff_pack  # they read this module's helpers: imported when first used
     days, corrected = list(days), corrected or {}
     touched = {block_of(day) for day in days}
     whole = {block_of(day) for day in days if day not in corrected}
@@ -132,11 +140,27 @@ def rebuild_months(engine: Engine, days: Iterable[date], *, history: pd.DataFram
     written = 0
     for first in sorted({month_start(d) for d in touched}):
         with engine.begin() as connection:
+            if (mine := _appended(days, corrected, newest, first)) is not None and history is not None and (
+                    found := staff_append.append(connection, first, newest, history=history, members=mine)) is not None:
+                written += found
+                continue
             blocks = {start for start, _ in blocks_of(first)} & touched
             found = None if blocks & whole else _rebuild_members(connection, first, {b: members[b] for b in blocks})
             written += found if found is not None else _rebuild_month(connection, first, touched, members)
             staff_pack.rebuild(connection, first, history=history)
     return written
+
+
+def _appended(days: list[date], corrected: Mapping[date, Collection[str]], newest: NewDay | None,
+              first: date) -> set[str] | None:
+    """The members to sum again if month `first` can be advanced by the newest day (its other
+    rebuilt days are corrected days), else None."""
+    if newest is None or month_start(newest.day) != first or newest.day in corrected:
+        return None
+    others = {day for day in days if month_start(day) == first} - {newest.day}
+    if not others <= set(corrected):
+        return None
+    return set().union(*(set(corrected[day]) for day in others))
 
 
 def _rebuild_members(connection: Connection, first: date, members: dict[date, set[str]]) -> int | None:

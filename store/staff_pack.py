@@ -40,19 +40,26 @@ def rebuild(connection: Connection, month: date, *, history: pd.DataFrame | None
     the roster history (store.read.staff_history) if the caller holds it: the loader does, and
     reading a national roster of a million versions again cost ~5 s of a day's load."""
     connection.execute(delete(staff_pack).where(staff_pack.c.month == month))
-    as_of = _as_of(connection, month)
-    if as_of is None or not sm.built_months(connection, [month]):
+    day = as_of(connection, month)
+    if day is None or not sm.built_months(connection, [month]):
         return
     # The driver's rows straight into frames (bulk.fetch_frame): SQLAlchemy's Row objects cost
     # ~20 s a month for a national bank's 400K staff (profiled on the national day).
-    parts = {"sums": bulk.fetch_frame(connection, _sums(month)), "sales": bulk.fetch_frame(connection, _sales(month)),
-             "roster": _roster(connection, as_of) if history is None else roster_of(history, as_of), "live": bulk.fetch_frame(connection, live_on(connection, as_of))}
+    write(connection, month, day, {
+        "sums": bulk.fetch_frame(connection, sums_select(month)), "sales": bulk.fetch_frame(connection, sales_select(month)),
+        "roster": _roster(connection, day) if history is None else roster_of(history, day),
+        "live": bulk.fetch_frame(connection, live_on(connection, day))})
+
+
+def write(connection: Connection, month: date, day: date, parts: dict[str, pd.DataFrame]) -> None:
+    """Replace the month's parts with `parts` (part → rows), packed as of `day`."""
+    connection.execute(delete(staff_pack).where(staff_pack.c.month == month))
     connection.execute(insert(staff_pack), [
-        {"month": month, "part": part, "as_of": as_of, "row_count": len(rows), "data": pack_frame(rows)}
+        {"month": month, "part": part, "as_of": day, "row_count": len(rows), "data": pack_frame(rows)}
         for part, rows in parts.items()])
 
 
-def _as_of(connection: Connection, month: date) -> date | None:
+def as_of(connection: Connection, month: date) -> date | None:
     """The month's last day with facts (its end if the facts go on past it)."""
     lasts = [connection.execute(select(func.max(t.c.day))).scalar() for t in (fact_staff_day, fact_conversion)]
     last = max((d for d in lasts if d is not None), default=None)
@@ -61,22 +68,22 @@ def _as_of(connection: Connection, month: date) -> date | None:
     return min(last, sm.month_end(month))
 
 
-def _sums(month: date) -> Select:
+def sums_select(month: date, where: Sequence = ()) -> Select:
     """The month's 'all' rows, each with the snapshots of its member's fact on its last_day:
     that fact is placed in the row's outlet (last_day is the row's latest placed fact). In key
     order (the primary key's, so no sort on SQLite): the pack's bytes must not depend on the
-    order a backend happened to store the rows in."""
+    order a backend happened to store the rows in. `where`: more conditions (some staff)."""
     m, f = staff_month.c, fact_staff_day.c
     on_last_day = and_(f.staff_id == m.staff_id, f.day == m.last_day)
     return (select(m.outlet_code, m.staff_id, m.last_day, *[m[n] for n in sm.SUMMED], *[f[n] for n in SNAPSHOTS])
             .select_from(staff_month.outerjoin(fact_staff_day, on_last_day))
-            .where(m.month == month, m.department == sm.ALL).order_by(m.outlet_code, m.staff_id))
+            .where(m.month == month, m.department == sm.ALL, *where).order_by(m.outlet_code, m.staff_id))
 
 
-def _sales(month: date) -> Select:
+def sales_select(month: date, where: Sequence = ()) -> Select:
     m = staff_month.c
     return (select(m.department, m.outlet_code, m.staff_id, *[m[n] for n in STAFF_SALES])
-            .where(m.month == month, m.department != sm.ALL).order_by(m.department, m.outlet_code, m.staff_id))
+            .where(m.month == month, m.department != sm.ALL, *where).order_by(m.department, m.outlet_code, m.staff_id))
 
 
 def _roster(connection: Connection, as_of: date) -> pd.DataFrame:
@@ -112,8 +119,10 @@ def live_on(connection: Connection, day: date, ids: Select | None = None) -> Sel
 
 
 def pack_frame(rows: pd.DataFrame) -> bytes:
-    """`rows` as one Arrow IPC stream (read back with pa.ipc.open_stream(...).read_all())."""
-    table = pa.Table.from_pandas(rows, preserve_index=False)
+    """`rows` as one Arrow IPC stream (read back with pa.ipc.open_stream(...).read_all()): the
+    same rows give the same bytes, however they were computed (store.staff_append)."""
+    # One record batch, however many chunks pandas' Arrow-backed columns came in (concat keeps them).
+    table = pa.Table.from_pandas(rows, preserve_index=False).combine_chunks()
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)

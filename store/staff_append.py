@@ -1,0 +1,207 @@
+"""A month's staff_month rows and staff_pack advanced by the month's newest day, from that day's
+facts in memory: the daily load's common case (store.staff_month.rebuild_months tries it first).
+
+Why: the other way sums every fact of the day's block (up to a week of a national bank's
+400K staff-days) in SQL, sums the month from its blocks, and then reads the month's ~600K rows
+back through the driver to pack them; a national day spent ~11 s there. Here the month's
+rows as they stood are the pack's (one blob each), the new day is placed and summed in
+pandas, and the rows are written once. The result is the other way's, row for row and byte
+for byte in the pack (tests/store/test_staff_append.py; every rollup test compares with a
+whole rebuild): the same placement (the roster version valid on the fact's day, facts
+without one dropped), the same zeros for missing flows, float sums held to 1/SCALE.
+
+Members whose earlier facts of the month changed in the same load (etl.corrections) are
+summed again from the facts in SQL, as before. The month's staff_block rows are dropped: a
+later rebuild that needs blocks finds them missing and sums them again (see
+staff_month._block_current), and the daily path needs none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, delete, select
+
+from store import bulk, staff_pack
+from store import staff_month as sm
+from store.month_rollups import blocks_of
+from store.schema import STAFF_FLOWS, STAFF_SALES, staff_block, staff_month
+from store.sums import SCALE
+
+ALL_KEY = ["outlet_code", "staff_id"]
+DEPARTMENT_KEY = ["department", *ALL_KEY]
+FLOATS = [c.name for c in staff_month.c if c.name in sm.SUMMED and c.type.python_type is float]
+
+
+@dataclass(frozen=True)
+class NewDay:
+    """The newest day's facts as the rollup rebuild read them: `facts` with fact_staff_day's
+    columns (store.read.staff_day_facts), `sales` with store.read.conversion_facts' columns."""
+
+    day: date
+    facts: pd.DataFrame
+    sales: pd.DataFrame
+
+
+def append(connection: Connection, month: date, new: NewDay, *, history: pd.DataFrame,
+           members: Collection[str] = ()) -> int | None:
+    """Advance `month` by `new.day`; return the staff_month rows written, or None (nothing
+    done) unless the month's pack holds it up to the day before and `new.day` is the newest
+    day with facts. `members`: staff whose earlier facts of the month this load changed."""
+    day = new.day
+    before = _packed(connection, month, day - timedelta(days=1))
+    if day <= month or before is None or staff_pack.as_of(connection, month) != day:
+        return None
+    old_all, old_departments = before
+    members = set(members)
+    facts, sales = _placed(new.facts, history, day), _placed(new.sales, history, day)
+    day_all, day_departments = _day_rows(facts, sales, day)
+    rows = _without(_added(old_all, day_all, ALL_KEY), members)
+    departments = _without(_added(old_departments, day_departments, DEPARTMENT_KEY, sales_only=True), members)
+    # In key order, as the pack holds them and as the primary key's index is walked.
+    rows, departments = rows.sort_values(ALL_KEY, ignore_index=True), departments.sort_values(DEPARTMENT_KEY,
+                                                                                               ignore_index=True)
+    connection.execute(delete(staff_month).where(staff_month.c.month == month))
+    connection.execute(delete(staff_block).where(staff_block.c.block.in_([start for start, _ in blocks_of(month)])))
+    written = bulk.insert_frame(connection, staff_month, rows.assign(month=month, department=sm.ALL))
+    written += bulk.insert_frame(connection, staff_month, departments.assign(month=month, last_day=None),
+                                 zeros=sm.BEHAVIOUR)
+    sums = _with_snapshots(rows, old_all, new.facts, day)
+    sales_part = departments[["department", *ALL_KEY, *STAFF_SALES]]
+    if members:  # summed again from the facts, then read as the pack reads them
+        with bulk.staged_ids(connection, staff_month, members) as staged:
+            written += sm._insert(connection, staff_month, sm._month_rows(month, sm.month_end(month), staged))
+            mine = [staff_month.c.staff_id.in_(select(staged.c.staff_id))]
+            sums = pd.concat([sums, bulk.fetch_frame(connection, staff_pack.sums_select(month, mine))])
+            sales_part = pd.concat([sales_part, bulk.fetch_frame(connection, staff_pack.sales_select(month, mine))])
+        sums, sales_part = sums.sort_values(ALL_KEY), sales_part.sort_values(DEPARTMENT_KEY)
+    staff_pack.write(connection, month, day, {
+        "sums": _as_fetched(sums), "sales": _as_fetched(sales_part),
+        "roster": staff_pack.roster_of(history, day),
+        "live": bulk.fetch_frame(connection, staff_pack.live_on(connection, day))})
+    return written
+
+
+def _packed(connection: Connection, month: date, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """The month's 'all' and department rows as packed, if packed as of `as_of`."""
+    parts = [staff_pack.read(connection, [month], part) for part in ("sums", "sales")]
+    if any(found is None or found[1] != [as_of] for found in parts):
+        return None
+    return parts[0][0][0].to_pandas(), parts[1][0][0].to_pandas()
+
+
+def _placed(rows: pd.DataFrame, history: pd.DataFrame, day: date) -> pd.DataFrame:
+    """`rows` of `day` with the outlet of each one's roster version valid that day (an inner
+    join, as staff_month.placed: rows without a version drop out)."""
+    ends = history["valid_to"]
+    valid = history.loc[(history["valid_from"] <= day) & (ends.isna() | (ends > day)), ["staff_id", "outlet_code"]]
+    return rows[rows["day"] == day].merge(valid, on="staff_id", how="inner")
+
+
+def _day_rows(facts: pd.DataFrame, sales: pd.DataFrame, day: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The day's 'all' rows (behaviour and every department's sales) and department rows,
+    as staff_month.behaviour_rows and sales_rows give them, summed per key."""
+    chats = facts["chat_cnt"].fillna(0)
+    behaviour = facts[ALL_KEY].assign(
+        last_day=day, fact_days=1, days_reported=facts["chat_cnt"].notna().astype(np.int64),
+        active_days=((chats > 0) | (facts["new_contact_cnt"].fillna(0) > 0)).astype(np.int64),
+        **{name: facts[name].fillna(0) for name in STAFF_FLOWS})
+    for name in ("reply_percentage", "avg_reply_time"):
+        present = facts[name].notna()
+        behaviour[f"{name}_num"] = (facts[name] * chats).where(present, 0.0).astype(float)
+        behaviour[f"{name}_den"] = chats.where(present, 0)
+    products = sales.assign(**{name: sales["count"].where(sales["product"] == p, 0) for name, p in sm.PRODUCTS.items()},
+                            **{name: sales["amount"].astype(float).where(sales["product"] == p, 0.0)
+                               for name, p in sm.AMOUNTS.items()})
+    departments = _summed(products[[*DEPARTMENT_KEY, *STAFF_SALES]], DEPARTMENT_KEY)
+    everything = pd.concat([behaviour, products[[*ALL_KEY, *STAFF_SALES]].assign(last_day=None)], ignore_index=True)
+    return _summed(everything.reindex(columns=[*ALL_KEY, "last_day", *sm.SUMMED], fill_value=0), ALL_KEY), departments
+
+
+def _summed(rows: pd.DataFrame, key: list[str]) -> pd.DataFrame:
+    """`rows` summed per `key` (last_day: the latest, NULL if none), in order of first sight."""
+    values = [c for c in rows.columns if c not in key and c != "last_day"]
+    codes, first = _key_codes(rows, key)
+    out = rows.iloc[first][key].reset_index(drop=True)
+    if "last_day" in rows:
+        out["last_day"] = _latest(rows["last_day"], codes, len(first))
+    for name in values:
+        total = np.bincount(codes, weights=rows[name].to_numpy(dtype=float, na_value=0.0), minlength=len(first))
+        out[name] = np.rint(total * SCALE) / SCALE if name in FLOATS else np.rint(total).astype(np.int64)
+    return out
+
+
+def _latest(days: pd.Series, codes: np.ndarray, groups: int) -> np.ndarray:
+    """The latest of `days` (dates or None) per group, None where a group has none."""
+    day_codes, distinct = pd.factorize(days)  # None is -1
+    order = np.argsort(np.array([d.toordinal() for d in distinct], dtype=np.int64), kind="stable")
+    rank = np.empty(len(distinct), dtype=np.int64)
+    rank[order] = np.arange(len(distinct))
+    latest = np.full(groups, -1, dtype=np.int64)
+    np.maximum.at(latest, codes, np.append(rank, -1)[day_codes])  # None (-1) ranks below every day
+    return np.array([*np.asarray(distinct, dtype=object)[order], None], dtype=object)[latest]
+
+
+def _key_codes(rows: pd.DataFrame, key: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """One dense integer per distinct `key` of `rows`, and the first row of each."""
+    code = np.zeros(len(rows), dtype=np.int64)
+    for name in key:
+        column, labels = pd.factorize(rows[name])
+        code = code * (len(labels) + 1) + column
+    group, distinct = pd.factorize(code)
+    first = np.full(len(distinct), len(rows), dtype=np.int64)
+    np.minimum.at(first, group, np.arange(len(rows)))
+    return group, first
+
+
+def _added(old: pd.DataFrame, day: pd.DataFrame, key: list[str], *, sales_only: bool = False) -> pd.DataFrame:
+    """The month's rows as they stood plus the day's, per key."""
+    columns = [*key, *(STAFF_SALES if sales_only else ["last_day", *sm.SUMMED])]
+    return _summed(pd.concat([old[columns], day[columns]], ignore_index=True), key)
+
+
+def _without(rows: pd.DataFrame, members: set[str]) -> pd.DataFrame:
+    return rows[~rows["staff_id"].isin(list(members))] if members else rows
+
+
+def _with_snapshots(rows: pd.DataFrame, old: pd.DataFrame, facts: pd.DataFrame, day: date) -> pd.DataFrame:
+    """The pack's 'sums' rows: `rows` with the snapshots of each one's fact on its last_day:
+    the new day's facts where that is the day, else the packed values (those facts did not
+    change: a member whose did is among the members summed again)."""
+    snapshots = staff_pack.SNAPSHOTS
+    today = facts.loc[facts["day"] == day, ["staff_id", *snapshots]].drop_duplicates("staff_id")
+    kept = old[[*ALL_KEY, *snapshots]].astype({name: float for name in snapshots})
+    out = rows.merge(kept, on=ALL_KEY, how="left")
+    fresh = pd.Index(today["staff_id"]).get_indexer(out["staff_id"])
+    on_day = (out["last_day"] == day).to_numpy() & (fresh >= 0)
+    for name in snapshots:
+        values = out[name].to_numpy(dtype=float, na_value=np.nan).copy()
+        values[on_day] = today[name].to_numpy(dtype=float, na_value=np.nan)[fresh[on_day]]
+        out[name] = values
+    return out[[*ALL_KEY, "last_day", *sm.SUMMED, *snapshots]]
+
+
+def _as_fetched(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with the dtypes bulk.fetch_frame gives the same rows (the pack's bytes follow
+    them): codes str, integers int64, an integer column with NULLs float64, one of NULLs only
+    object."""
+    out = frame.copy()
+    for name in out.columns:
+        column = out[name]
+        if name == "last_day":
+            continue
+        if name in ("department", *ALL_KEY):  # pandas' own str, whichever frames the rows came from
+            out[name] = column.astype("str")
+        elif name in FLOATS:
+            out[name] = column.astype(float)
+        elif column.isna().all():
+            out[name] = pd.Series([None] * len(out), dtype=object)
+        elif column.isna().any():
+            out[name] = column.astype(float)
+        else:
+            out[name] = column.astype(np.int64)
+    return out.reset_index(drop=True)
