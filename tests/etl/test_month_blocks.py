@@ -43,9 +43,9 @@ def spied_sums(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, date, date]]:
     seen: list[tuple[str, date, date]] = []
     day_sums, month_rows = month_rollups._day_sums, staff_month._month_rows
 
-    def rollup_sums(head, first, last):  # noqa: ANN001, ANN202
+    def rollup_sums(head, first, last, **rest):  # noqa: ANN001, ANN202
         seen.append(("rollup", first, last))
-        return day_sums(head, first, last)
+        return day_sums(head, first, last, **rest)
 
     def staff_sums(first, last):  # noqa: ANN001, ANN202
         seen.append(("staff", first, last))

@@ -126,3 +126,20 @@ def test_an_old_behaviour_day_redelivered_rebuilds_the_active_7d_of_the_days_aft
 def test_an_unknown_grain_is_refused(engine: sa.Engine) -> None:
     with engine.begin() as connection, pytest.raises(ValueError, match="unknown rollup grains"):
         write.delete_rollup_grains(connection, date(2026, 9, 1), ["sales"])
+
+
+def test_each_rollup_row_carries_only_its_grains_components(demo_sqlite_url: str) -> None:
+    """The month sums add each grain's own flows only (store.month_rollups.OWN_FLOWS): every
+    other component must be 0 on a grain's rows, as the rebuild writes them."""
+    from store.grains import GRAINS, rows_of
+    from store.schema import BEHAVIOUR_COMPONENTS, CONVERSION_COMPONENTS, CUSTOMER_COMPONENTS, rollup_day
+
+    own = dict(zip(GRAINS, (BEHAVIOUR_COMPONENTS, CUSTOMER_COMPONENTS, CONVERSION_COMPONENTS), strict=True))
+    engine = sa.create_engine(demo_sqlite_url)
+    with engine.connect() as connection:
+        for grain in GRAINS:
+            others = [c for g, names in own.items() if g != grain for c in names]
+            rows = connection.execute(sa.select(sa.func.count()).where(rows_of(rollup_day, grain))).scalar()
+            stray = connection.execute(sa.select(sa.func.count()).where(
+                rows_of(rollup_day, grain), sa.or_(*[rollup_day.c[c] != 0 for c in others]))).scalar()
+            assert rows > 0 and stray == 0, f"{grain}: {stray} of {rows} rows carry another grain's components"

@@ -14,25 +14,29 @@ from hypothesis import strategies as st
 
 from store.month_rollups import NO_PARENT, rebuild_month_rollups
 from store.read import frame
-from store.schema import (COMPONENTS, FLOW_COMPONENTS, rollup_block, rollup_day, rollup_month, rollup_month_unit,
-                          rollup_month_wide)
+from store.schema import (BEHAVIOUR_COMPONENTS, COMPONENTS, CONVERSION_COMPONENTS, CUSTOMER_COMPONENTS,
+                          FLOW_COMPONENTS, rollup_block, rollup_day, rollup_month, rollup_month_unit, rollup_month_wide)
 
 OCTOBER = date(2026, 10, 1)
 FLOATS = {"reply_percentage_num", "avg_reply_time_num", "deposit_amount", "wealth_amount"}
 KEYS = ["unit_code", "level", "parent_code", "department", "kind", "segment"]
 DIMENSIONS = [("all", "all", "all"), ("all", "stock", "wealth"), ("online", "incremental", "long_tail")]
+OWN = {"behaviour": BEHAVIOUR_COMPONENTS, "customer": CUSTOMER_COMPONENTS, "conversion": CONVERSION_COMPONENTS}
 
 
 def day_rows(day: date, rng: random.Random) -> list[dict]:
     """Some units' rows of one day (maybe none): O2 moves from B1 to B2 on the 16th; values are
-    whole numbers, floats whole cents, as the sources deliver them."""
+    whole numbers, floats whole cents, as the sources deliver them, and each row carries its
+    grain's components only (the others 0, as the ETL writes them: docs/rollup.md)."""
     rows = []
     for code in ("O1", "O2"):
         parent = "B2" if code == "O2" and day.day >= 16 else "B1"
         for department, kind, segment in DIMENSIONS:
             if rng.random() < 0.3:
                 continue
-            values = {c: (rng.randint(0, 10**6) / 100 if c in FLOATS else rng.randint(0, 50)) for c in COMPONENTS}
+            own = OWN[department != "all" and "conversion" or kind != "all" and "customer" or "behaviour"]
+            values = {c: (rng.randint(0, 10**6) / 100 if c in FLOATS else rng.randint(0, 50)) if c in own else 0
+                      for c in COMPONENTS}
             rows.append(values | {"day": day, "unit_code": code, "level": "outlet", "parent_code": parent,
                                   "department": department, "kind": kind, "segment": segment})
     return rows

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from kpi.metrics import compute_metrics, metrics_from_components
 from kpi.totals import period_totals_by, shape_totals, term_specs
 from store.collapsed import collapsed_rollups, collapsed_units
+from store.grains import BEHAVIOUR, rows_of
 from store.month_rollups import rebuild_month_rollups
 from store.pages import OutOfScope, Scope
 from store.read import frame
@@ -138,7 +139,9 @@ def test_month_rows_are_the_sums_of_their_days_and_follow_a_rebuild(store: sa.En
     pd.testing.assert_frame_equal(actual(), expected(), check_dtype=False)
     with store.begin() as connection:  # a reload changes a day: its month follows
         connection.execute(sa.delete(rollup_day).where(rollup_day.c.day == date(2026, 10, 1)))
-        connection.execute(sa.update(rollup_day).where(rollup_day.c.day == date(2026, 10, 2)).values(chat_cnt=7))
+        # chat_cnt is a behaviour component: 0 on the other grains' rows (docs/rollup.md)
+        connection.execute(sa.update(rollup_day).where(rollup_day.c.day == date(2026, 10, 2),
+                                                       rows_of(rollup_day, BEHAVIOUR)).values(chat_cnt=7))
         rebuild_month_rollups(connection, [date(2026, 10, 1)])
     pd.testing.assert_frame_equal(actual(), expected(), check_dtype=False)
 
