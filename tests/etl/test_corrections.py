@@ -98,10 +98,10 @@ def test_a_corrected_block_beside_a_new_days_block_sums_only_its_members_and_beh
             whole_block.append("staff_block")
         return month_rows(first, last, members)
 
-    def unit_sums(head, first, last, where=()):  # noqa: ANN001, ANN202
-        if first == SEP[0] and not where:
+    def unit_sums(head, first, last, grains=month_rollups.GRAINS):  # noqa: ANN001, ANN202
+        if first == SEP[0] and set(grains) != {month_rollups.BEHAVIOUR}:
             whole_block.append("rollup_block")
-        return day_sums(head, first, last, where)
+        return day_sums(head, first, last, grains=grains)
     monkeypatch.setattr(staff_month, "_month_rows", staff_sums)
     monkeypatch.setattr(month_rollups, "_day_sums", unit_sums)
     load_paths(engine, [deliver(tmp_path / "late", {"wecom_behavior_20260911.jsonl": [
