@@ -14,6 +14,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from kpi.frames import positions
+
 LEVELS = ["head_office", "province", "branch", "outlet"]
 # Float sums are held to 1/FLOAT_SCALE, as the store's sums are (store/sums.py SCALE): the
 # inputs carry at most 2 decimals, so this removes only the float noise of the order they
@@ -90,11 +92,11 @@ def behaviour_components(
     out["staff_cnt"] = 1
     out["contact_enabled_cnt"] = on_roster["contact_enabled"].astype(int).to_numpy()
     out["wecom_active_cnt"] = (on_roster["wecom_status"] == 1).astype(int).to_numpy()
-    # A hash lookup, not isin: Series.isin over pandas' Arrow strings with a large value set
-    # costs ~2 s for a national roster (0.25 s this way).
-    active = pd.Index(pd.unique(np.asarray(list(active_ids) if isinstance(active_ids, (set, frozenset)) else active_ids,
-                                            dtype=object)))
-    out["active_7d_cnt"] = (active.get_indexer(out["staff_id"]) >= 0).astype(int)
+    # A lookup by factorize, not isin: Series.isin over pandas' Arrow strings with a large value
+    # set costs ~2 s for a national roster (kpi.frames.positions).
+    active = pd.unique(np.asarray(list(active_ids) if isinstance(active_ids, (set, frozenset)) else active_ids,
+                                  dtype=object))
+    out["active_7d_cnt"] = (positions(active, on_roster["staff_id"].to_numpy()) >= 0).astype(int)
     out["managed_customers"] = on_roster["managed_customers"].fillna(0).astype(int).to_numpy()
     facts = facts.copy()
     facts["reporting_staff_cnt"] = facts["chat_cnt"].notna().astype(int)
@@ -117,7 +119,7 @@ def roll_up(staff_components: pd.DataFrame, roster: pd.DataFrame, chains: pd.Dat
     components = [c for c in staff_components.columns if c not in ("staff_id", "outlet_code", *DIMENSIONS)]
     # Codes, never Python strings per row: factorize works on pandas' Arrow strings directly.
     roster_outlet, outlets = pd.factorize(roster["outlet_code"])
-    position = pd.Index(roster["staff_id"]).get_indexer(staff_components["staff_id"])
+    position = positions(roster["staff_id"], staff_components["staff_id"])
     outlet = np.where(position >= 0, roster_outlet[position], -1)
     outlets = np.asarray(outlets, dtype=object)
     dims, labels = _dimension_codes(staff_components)
