@@ -235,22 +235,35 @@ def advance_live(live: pd.Series, added: pd.Series, removed: pd.Series) -> pd.Se
     """Live relations at the end of a day from the previous day's and that day's events.
 
     A relation added and removed on the same day is not live at its end."""
-    return live.add(added, fill_value=0).sub(removed, fill_value=0)
+    return _stacked({"n": live, "added": added, "removed": -removed}, together=True)["n"]
+
+
+def _stacked(parts: dict[str, pd.Series], *, together: bool = False) -> pd.DataFrame:
+    """The series of `parts` (each indexed by KEY) summed per KEY over the keys of any, in KEY
+    order: one column per part (0 where a key is not in it), or, `together`, one column "n"
+    of their sum. One group-by of the stacked rows: aligning MultiIndexes pair by pair
+    (Series.add, concat(axis=1)) took twice as long for a national day's 500K relations."""
+    frames = [part.rename("n" if together else name).reset_index() for name, part in parts.items() if len(part)]
+    columns = ["n"] if together else list(parts)
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype=np.int64) for c in columns},
+                            index=pd.MultiIndex.from_tuples([], names=KEY))
+    stacked = pd.concat(frames, ignore_index=True).reindex(columns=[*KEY, *columns])
+    return stacked.groupby(KEY, sort=True)[columns].sum().astype(np.int64)
 
 
 def customer_components(
     live: pd.Series, added: pd.Series, removed: pd.Series, first_chat: pd.Series
 ) -> pd.DataFrame:
     """Staff-level customer-grain components of one day; each series is indexed by KEY."""
-    parts = {
+    out = _stacked({
         "contacts_added": added,
         "contacts_removed": removed,
         "contacts_first_chat": first_chat,
         "contacts_live": live,
-    }
-    out = pd.concat(parts, axis=1).fillna(0).astype(np.int64)
+    })
     out = out[(out != 0).any(axis=1)]
-    return out.rename_axis(KEY).reset_index().assign(department=ALL)
+    return out.reset_index().assign(department=ALL)
 
 
 def conversion_components(conversions: pd.DataFrame) -> pd.DataFrame:
