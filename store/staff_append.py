@@ -57,33 +57,46 @@ def append(connection: Connection, month: date, new: NewDay, *, history: pd.Data
     if day <= month or before is None or staff_pack.as_of(connection, month) != day:
         return None
     old_all, old_departments = before
+    del before  # the month's packed rows are dropped as soon as they are summed: memory
     members = set(members)
-    facts, sales = _placed(new.facts, history, day), _placed(new.sales, history, day)
-    day_all, day_departments = _day_rows(facts, sales, day)
-    rows = _without(_added(old_all, day_all, ALL_KEY), members)
-    departments = _without(_added(old_departments, day_departments, DEPARTMENT_KEY, sales_only=True), members)
-    # In key order, as the pack holds them and as the primary key's index is walked.
-    rows, departments = rows.sort_values(ALL_KEY, ignore_index=True), departments.sort_values(DEPARTMENT_KEY,
-                                                                                               ignore_index=True)
+    snapshots = old_all[[*ALL_KEY, *staff_pack.SNAPSHOTS]]
+    rows, departments = _advanced(old_all, old_departments, new, history, members)
+    del old_all, old_departments
     connection.execute(delete(staff_month).where(staff_month.c.month == month))
     connection.execute(delete(staff_block).where(staff_block.c.block.in_([start for start, _ in blocks_of(month)])))
     written = bulk.insert_frame(connection, staff_month, rows.assign(month=month, department=sm.ALL))
     written += bulk.insert_frame(connection, staff_month, departments.assign(month=month, last_day=None),
                                  zeros=sm.BEHAVIOUR)
-    sums = _with_snapshots(rows, old_all, new.facts, day)
-    sales_part = departments[["department", *ALL_KEY, *STAFF_SALES]]
+    sums = _with_snapshots(rows, snapshots, new.facts, day)
+    sales = departments[["department", *ALL_KEY, *STAFF_SALES]]
+    del rows, snapshots, departments
     if members:  # summed again from the facts, then read as the pack reads them
         with bulk.staged_ids(connection, staff_month, members) as staged:
             written += sm._insert(connection, staff_month, sm._month_rows(month, sm.month_end(month), staged))
             mine = [staff_month.c.staff_id.in_(select(staged.c.staff_id))]
             sums = pd.concat([sums, bulk.fetch_frame(connection, staff_pack.sums_select(month, mine))])
-            sales_part = pd.concat([sales_part, bulk.fetch_frame(connection, staff_pack.sales_select(month, mine))])
-        sums, sales_part = sums.sort_values(ALL_KEY), sales_part.sort_values(DEPARTMENT_KEY)
-    staff_pack.write(connection, month, day, {
-        "sums": _as_fetched(sums), "sales": _as_fetched(sales_part),
-        "roster": staff_pack.roster_of(history, day),
-        "live": bulk.fetch_frame(connection, staff_pack.live_on(connection, day))})
+            sales = pd.concat([sales, bulk.fetch_frame(connection, staff_pack.sales_select(month, mine))])
+        sums, sales = sums.sort_values(ALL_KEY), sales.sort_values(DEPARTMENT_KEY)
+    # One part at a time, each frame dropped once packed: the national day's peak memory.
+    staff_pack.clear(connection, month)
+    staff_pack.add(connection, month, day, "sums", _as_fetched(sums))
+    del sums
+    staff_pack.add(connection, month, day, "sales", _as_fetched(sales))
+    del sales
+    staff_pack.add(connection, month, day, "roster", staff_pack.roster_of(history, day))
+    staff_pack.add(connection, month, day, "live", bulk.fetch_frame(connection, staff_pack.live_on(connection, day)))
     return written
+
+
+def _advanced(old_all: pd.DataFrame, old_departments: pd.DataFrame, new: NewDay, history: pd.DataFrame,
+              members: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The month's 'all' and department rows plus the new day's, but for `members`, in key
+    order (as the pack holds them, and as the primary key's index is walked)."""
+    facts, sales = _placed(new.facts, history, new.day), _placed(new.sales, history, new.day)
+    day_all, day_departments = _day_rows(facts, sales, new.day)
+    rows = _without(_added(old_all, day_all, ALL_KEY), members)
+    departments = _without(_added(old_departments, day_departments, DEPARTMENT_KEY, sales_only=True), members)
+    return rows.sort_values(ALL_KEY, ignore_index=True), departments.sort_values(DEPARTMENT_KEY, ignore_index=True)
 
 
 def _packed(connection: Connection, month: date, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame] | None:
@@ -168,13 +181,13 @@ def _without(rows: pd.DataFrame, members: set[str]) -> pd.DataFrame:
     return rows[~rows["staff_id"].isin(list(members))] if members else rows
 
 
-def _with_snapshots(rows: pd.DataFrame, old: pd.DataFrame, facts: pd.DataFrame, day: date) -> pd.DataFrame:
+def _with_snapshots(rows: pd.DataFrame, packed: pd.DataFrame, facts: pd.DataFrame, day: date) -> pd.DataFrame:
     """The pack's 'sums' rows: `rows` with the snapshots of each one's fact on its last_day:
-    the new day's facts where that is the day, else the packed values (those facts did not
+    the new day's facts where that is the day, else the `packed` values (those facts did not
     change: a member whose did is among the members summed again)."""
     snapshots = staff_pack.SNAPSHOTS
     today = facts.loc[facts["day"] == day, ["staff_id", *snapshots]].drop_duplicates("staff_id")
-    kept = old[[*ALL_KEY, *snapshots]].astype({name: float for name in snapshots})
+    kept = packed.astype({name: float for name in snapshots})
     out = rows.merge(kept, on=ALL_KEY, how="left")
     fresh = pd.Index(today["staff_id"]).get_indexer(out["staff_id"])
     on_day = (out["last_day"] == day).to_numpy() & (fresh >= 0)

@@ -45,18 +45,22 @@ def rebuild(connection: Connection, month: date, *, history: pd.DataFrame | None
         return
     # The driver's rows straight into frames (bulk.fetch_frame): SQLAlchemy's Row objects cost
     # ~20 s a month for a national bank's 400K staff (profiled on the national day).
-    write(connection, month, day, {
-        "sums": bulk.fetch_frame(connection, sums_select(month)), "sales": bulk.fetch_frame(connection, sales_select(month)),
-        "roster": _roster(connection, day) if history is None else roster_of(history, day),
-        "live": bulk.fetch_frame(connection, live_on(connection, day))})
+    # One part at a time (each frame is dropped once packed), for the loader's peak memory.
+    add(connection, month, day, "sums", bulk.fetch_frame(connection, sums_select(month)))
+    add(connection, month, day, "sales", bulk.fetch_frame(connection, sales_select(month)))
+    add(connection, month, day, "roster", _roster(connection, day) if history is None else roster_of(history, day))
+    add(connection, month, day, "live", bulk.fetch_frame(connection, live_on(connection, day)))
 
 
-def write(connection: Connection, month: date, day: date, parts: dict[str, pd.DataFrame]) -> None:
-    """Replace the month's parts with `parts` (part → rows), packed as of `day`."""
+def clear(connection: Connection, month: date) -> None:
+    """Drop the month's parts (before `add`ing new ones)."""
     connection.execute(delete(staff_pack).where(staff_pack.c.month == month))
+
+
+def add(connection: Connection, month: date, day: date, part: str, rows: pd.DataFrame) -> None:
+    """Store `rows` as the month's `part`, packed as of `day`."""
     connection.execute(insert(staff_pack), [
-        {"month": month, "part": part, "as_of": day, "row_count": len(rows), "data": pack_frame(rows)}
-        for part, rows in parts.items()])
+        {"month": month, "part": part, "as_of": day, "row_count": len(rows), "data": pack_frame(rows)}])
 
 
 def as_of(connection: Connection, month: date) -> date | None:
@@ -126,6 +130,7 @@ def pack_frame(rows: pd.DataFrame) -> bytes:
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
+    del table  # before the copy into bytes: a national month's part is ~100 MB
     return sink.getvalue().to_pybytes()
 
 
