@@ -235,16 +235,16 @@ def advance_live(live: pd.Series, added: pd.Series, removed: pd.Series) -> pd.Se
     """Live relations at the end of a day from the previous day's and that day's events.
 
     A relation added and removed on the same day is not live at its end."""
-    return _stacked({"n": live, "added": added, "removed": -removed}, together=True)["n"]
+    return _stacked({"live": live, "added": added, "removed": -removed}).sum(axis=1)
 
 
-def _stacked(parts: dict[str, pd.Series], *, together: bool = False) -> pd.DataFrame:
-    """The series of `parts` (each indexed by KEY) summed per KEY over the keys of any, in KEY
-    order: one column per part (0 where a key is not in it), or, `together`, one column "n"
-    of their sum. One group-by of the stacked rows: aligning MultiIndexes pair by pair
-    (Series.add, concat(axis=1)) took twice as long for a national day's 500K relations."""
-    frames = [part.rename("n" if together else name).reset_index() for name, part in parts.items() if len(part)]
-    columns = ["n"] if together else list(parts)
+def _stacked(parts: dict[str, pd.Series]) -> pd.DataFrame:
+    """The series of `parts` (each indexed by KEY) side by side per KEY over the keys of any,
+    in KEY order, 0 where a key is not in a part. One group-by of the stacked rows: aligning
+    MultiIndexes pair by pair (Series.add, concat(axis=1)) took twice as long for a national
+    day's 500K relations."""
+    frames = [part.rename(name).reset_index() for name, part in parts.items() if len(part)]
+    columns = list(parts)
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype=np.int64) for c in columns},
                             index=pd.MultiIndex.from_tuples([], names=KEY))

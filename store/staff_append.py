@@ -39,8 +39,9 @@ FLOATS = [c.name for c in staff_month.c if c.name in sm.SUMMED and c.type.python
 
 @dataclass(frozen=True)
 class NewDay:
-    """The newest day's facts as the rollup rebuild read them: `facts` with fact_staff_day's
-    columns (store.read.staff_day_facts), `sales` with store.read.conversion_facts' columns."""
+    """The newest day's facts as the rollup rebuild read them, of `day` only: `facts` with
+    fact_staff_day's columns (store.read.staff_day_facts), `sales` with
+    store.read.conversion_facts' columns."""
 
     day: date
     facts: pd.DataFrame
@@ -108,11 +109,11 @@ def _packed(connection: Connection, month: date, as_of: date) -> tuple[pd.DataFr
 
 
 def _placed(rows: pd.DataFrame, history: pd.DataFrame, day: date) -> pd.DataFrame:
-    """`rows` of `day` with the outlet of each one's roster version valid that day (an inner
+    """`rows` (of `day`) with the outlet of each one's roster version valid that day (an inner
     join, as staff_month.placed: rows without a version drop out)."""
     ends = history["valid_to"]
     valid = history.loc[(history["valid_from"] <= day) & (ends.isna() | (ends > day)), ["staff_id", "outlet_code"]]
-    return rows[rows["day"] == day].merge(valid, on="staff_id", how="inner")
+    return rows.merge(valid, on="staff_id", how="inner")
 
 
 def _day_rows(facts: pd.DataFrame, sales: pd.DataFrame, day: date) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -186,7 +187,7 @@ def _with_snapshots(rows: pd.DataFrame, packed: pd.DataFrame, facts: pd.DataFram
     the new day's facts where that is the day, else the `packed` values (those facts did not
     change: a member whose did is among the members summed again)."""
     snapshots = staff_pack.SNAPSHOTS
-    today = facts.loc[facts["day"] == day, ["staff_id", *snapshots]].drop_duplicates("staff_id")
+    today = facts[["staff_id", *snapshots]].drop_duplicates("staff_id")
     kept = packed.astype({name: float for name in snapshots})
     out = rows.merge(kept, on=ALL_KEY, how="left")
     fresh = pd.Index(today["staff_id"]).get_indexer(out["staff_id"])

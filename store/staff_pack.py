@@ -39,7 +39,7 @@ def rebuild(connection: Connection, month: date, *, history: pd.DataFrame | None
     """Replace the parts of `month` (none for a month without staff_month rows). `history` is
     the roster history (store.read.staff_history) if the caller holds it: the loader does, and
     reading a national roster of a million versions again cost ~5 s of a day's load."""
-    connection.execute(delete(staff_pack).where(staff_pack.c.month == month))
+    clear(connection, month)
     day = as_of(connection, month)
     if day is None or not sm.built_months(connection, [month]):
         return
