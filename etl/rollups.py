@@ -10,6 +10,7 @@ its changed facts feed rebuilt (a behaviour re-pull leaves the day's customer an
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, timedelta
 
 import pandas as pd
@@ -93,17 +94,37 @@ def rebuild(engine: Engine, days: Iterable[date] | Mapping[date, Collection[str]
         written += count
         bar.update(len(window))
     bar.close()
-    # rollup_month (the pages' period reads) sums the day rows just written, month by month.
+    days = sorted(set(days) | set(fixes))
+    # The month tables: rollup_month (the pages' period reads) sums the day rows just written,
+    # in SQL, while the staff month tables' advance is computed in Python (the two overlap on a
+    # second core; the staff tables are written once the month rollups are in).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="month-rollups") as pool:
+        months = _month_rollups(pool, engine, days, set(fixes))
+        staff_month.rebuild_months(engine, days, history=staff,  # per-staff month sums for the staff pages
+                                   corrected={day: fix.staff for day, fix in fixes.items()},
+                                   newest=newest if newest is not None and newest.day == max(days) else None,
+                                   ready=months.result)
+        months.result()  # its failure, if the staff months never waited for it
+    return written
+
+
+def _month_rollups(pool: ThreadPoolExecutor, engine: Engine, days: list[date], corrected: set[date]) -> Future:
+    """rollup_month and its companions rebuilt for the months of `days` in one transaction of
+    their own, in `pool`'s thread (inline for an in-memory SQLite store: a second connection
+    would open another database). Only the blocks of `days` are summed again; of days
+    corrected alone, only the behaviour rows."""
     from store.month_rollups import months_of, rebuild_month_rollups
 
-    days = sorted(set(days) | set(fixes))
-    with engine.begin() as connection:
-        # only the blocks of `days` re-summed; of days corrected alone, only the behaviour rows
-        rebuild_month_rollups(connection, months_of(days), days=days, corrected=set(fixes))
-    staff_month.rebuild_months(engine, days, history=staff,  # per-staff month sums for the staff pages
-                               corrected={day: fix.staff for day, fix in fixes.items()},
-                               newest=newest if newest is not None and newest.day == max(days) else None)
-    return written
+    def run() -> None:
+        with engine.begin() as connection:
+            rebuild_month_rollups(connection, months_of(days), days=days, corrected=corrected)
+
+    if engine.url.database in (None, "", ":memory:"):
+        done: Future = Future()
+        run()
+        done.set_result(None)
+        return done
+    return pool.submit(run)
 
 
 class ChainCache:

@@ -48,11 +48,33 @@ class NewDay:
     sales: pd.DataFrame
 
 
+@dataclass
+class Advance:
+    """A month advanced by its newest day, computed from reads only and not yet written
+    (`prepare`, then `write`): the loader computes it while the month rollups are written."""
+
+    month: date
+    day: date
+    rows: pd.DataFrame  # staff_month's 'all' rows, but for `members`
+    departments: pd.DataFrame  # its department rows, the same
+    members: set[str]  # summed again from the facts by `write`
+    sums: pd.DataFrame | None  # the pack's parts not yet packed (with members they are packed once they are added)
+    sales: pd.DataFrame | None
+    packed: dict[str, tuple[int, bytes]]  # part -> (rows, bytes) packed already
+
+
 def append(connection: Connection, month: date, new: NewDay, *, history: pd.DataFrame,
            members: Collection[str] = ()) -> int | None:
     """Advance `month` by `new.day`; return the staff_month rows written, or None (nothing
     done) unless the month's pack holds it up to the day before and `new.day` is the newest
     day with facts. `members`: staff whose earlier facts of the month this load changed."""
+    advance = prepare(connection, month, new, history=history, members=members)
+    return None if advance is None else write(connection, advance)
+
+
+def prepare(connection: Connection, month: date, new: NewDay, *, history: pd.DataFrame,
+            members: Collection[str] = ()) -> Advance | None:
+    """`append`'s reads and computation, no write: None unless the month can be advanced."""
     day = new.day
     before = _packed(connection, month, day - timedelta(days=1))
     if day <= month or before is None or staff_pack.as_of(connection, month) != day:
@@ -63,30 +85,49 @@ def append(connection: Connection, month: date, new: NewDay, *, history: pd.Data
     snapshots = old_all[[*ALL_KEY, *staff_pack.SNAPSHOTS]]
     rows, departments = _advanced(old_all, old_departments, new, history, members)
     del old_all, old_departments
-    connection.execute(delete(staff_month).where(staff_month.c.month == month))
-    connection.execute(delete(staff_block).where(staff_block.c.block.in_([start for start, _ in blocks_of(month)])))
-    written = bulk.insert_frame(connection, staff_month, rows.assign(month=month, department=sm.ALL))
-    written += bulk.insert_frame(connection, staff_month, departments.assign(month=month, last_day=None),
-                                 zeros=sm.BEHAVIOUR)
     sums = _with_snapshots(rows, snapshots, new.facts, day)
     sales = departments[["department", *ALL_KEY, *STAFF_SALES]]
-    del rows, snapshots, departments
+    del snapshots
+    # One part at a time, each frame dropped once packed: the national day's peak memory.
+    packed = {}
+    if not members:  # else the members' rows, summed again by `write`, join them first
+        packed["sums"], sums = _pack(_as_fetched(sums)), None
+        packed["sales"], sales = _pack(_as_fetched(sales)), None
+    packed["roster"] = _pack(staff_pack.roster_of(history, day))
+    packed["live"] = _pack(bulk.fetch_frame(connection, staff_pack.live_on(connection, day)))
+    return Advance(month, day, rows, departments, members, sums, sales, packed)
+
+
+def write(connection: Connection, advance: Advance) -> int:
+    """Write what `prepare` computed: the month's staff_month rows, its members' summed again
+    from the facts, and its pack; return the staff_month rows written."""
+    month, day, members = advance.month, advance.day, advance.members
+    connection.execute(delete(staff_month).where(staff_month.c.month == month))
+    connection.execute(delete(staff_block).where(staff_block.c.block.in_([start for start, _ in blocks_of(month)])))
+    written = bulk.insert_frame(connection, staff_month, advance.rows.assign(month=month, department=sm.ALL))
+    written += bulk.insert_frame(connection, staff_month, advance.departments.assign(month=month, last_day=None),
+                                 zeros=sm.BEHAVIOUR)
+    advance.rows = advance.departments = None  # memory: the national month's rows, written
+    packed = dict(advance.packed)
     if members:  # summed again from the facts, then read as the pack reads them
         with bulk.staged_ids(connection, staff_month, members) as staged:
             written += sm._insert(connection, staff_month, sm._month_rows(month, sm.month_end(month), staged))
             mine = [staff_month.c.staff_id.in_(select(staged.c.staff_id))]
-            sums = pd.concat([sums, bulk.fetch_frame(connection, staff_pack.sums_select(month, mine))])
-            sales = pd.concat([sales, bulk.fetch_frame(connection, staff_pack.sales_select(month, mine))])
-        sums, sales = sums.sort_values(ALL_KEY), sales.sort_values(DEPARTMENT_KEY)
-    # One part at a time, each frame dropped once packed: the national day's peak memory.
+            sums = pd.concat([advance.sums, bulk.fetch_frame(connection, staff_pack.sums_select(month, mine))])
+            sales = pd.concat([advance.sales, bulk.fetch_frame(connection, staff_pack.sales_select(month, mine))])
+        advance.sums = advance.sales = None
+        packed["sums"] = _pack(_as_fetched(sums.sort_values(ALL_KEY)))
+        del sums
+        packed["sales"] = _pack(_as_fetched(sales.sort_values(DEPARTMENT_KEY)))
+        del sales
     staff_pack.clear(connection, month)
-    staff_pack.add(connection, month, day, "sums", _as_fetched(sums))
-    del sums
-    staff_pack.add(connection, month, day, "sales", _as_fetched(sales))
-    del sales
-    staff_pack.add(connection, month, day, "roster", staff_pack.roster_of(history, day))
-    staff_pack.add(connection, month, day, "live", bulk.fetch_frame(connection, staff_pack.live_on(connection, day)))
+    for part in ("sums", "sales", "roster", "live"):
+        staff_pack.add_packed(connection, month, day, part, *packed[part])
     return written
+
+
+def _pack(rows: pd.DataFrame) -> tuple[int, bytes]:
+    return len(rows), staff_pack.pack_frame(rows)
 
 
 def _advanced(old_all: pd.DataFrame, old_departments: pd.DataFrame, new: NewDay, history: pd.DataFrame,

@@ -9,7 +9,7 @@ with whole months), so both give the same numbers.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
@@ -114,7 +114,8 @@ def _month_rows(first: date, last: date, members: Table | None = None) -> list[S
 
 
 def rebuild_months(engine: Engine, days: Iterable[date], *, history: pd.DataFrame | None = None,
-                   corrected: Mapping[date, Collection[str]] | None = None, newest: NewDay | None = None) -> int:
+                   corrected: Mapping[date, Collection[str]] | None = None, newest: NewDay | None = None,
+                   ready: Callable[[], object] = lambda: None) -> int:
     """Rebuild staff_month, and its packed copy staff_pack, for every month that holds one of
     `days` (one transaction per month); return the staff_month rows written. Only the blocks
     of `days` (and stale ones) are summed again from the facts, then each month from its
@@ -128,7 +129,11 @@ def rebuild_months(engine: Engine, days: Iterable[date], *, history: pd.DataFram
 
     `newest`: the newest day's facts, as the rollup rebuild read them. Its month, when the
     other days of `days` in it are corrected days only, is advanced by that day alone
-    (store.staff_append) if its pack holds the day before."""
+    (store.staff_append) if its pack holds the day before.
+
+    `ready` is called before each month's first write and returns once this may write: the
+    loader writes the month rollups meanwhile, in another connection, and a month advanced by
+    its newest day is computed (reads only) before that wait."""
     from store import staff_append, staff_pack  # they read this module's helpers: imported when first used
     days, corrected = list(days), corrected or {}
     touched = {block_of(day) for day in days}
@@ -139,10 +144,14 @@ def rebuild_months(engine: Engine, days: Iterable[date], *, history: pd.DataFram
             members.setdefault(block_of(day), set()).update(corrected[day])
     written = 0
     for first in sorted({month_start(d) for d in touched}):
+        advance = None
+        if (mine := _appended(days, corrected, newest, first)) is not None and history is not None:
+            with engine.connect() as connection:
+                advance = staff_append.prepare(connection, first, newest, history=history, members=mine)
+        ready()
         with engine.begin() as connection:
-            if (mine := _appended(days, corrected, newest, first)) is not None and history is not None and (
-                    found := staff_append.append(connection, first, newest, history=history, members=mine)) is not None:
-                written += found
+            if advance is not None:
+                written += staff_append.write(connection, advance)
                 continue
             blocks = {start for start, _ in blocks_of(first)} & touched
             found = None if blocks & whole else _rebuild_members(connection, first, {b: members[b] for b in blocks})

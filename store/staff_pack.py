@@ -59,8 +59,13 @@ def clear(connection: Connection, month: date) -> None:
 
 def add(connection: Connection, month: date, day: date, part: str, rows: pd.DataFrame) -> None:
     """Store `rows` as the month's `part`, packed as of `day`."""
+    add_packed(connection, month, day, part, len(rows), pack_frame(rows))
+
+
+def add_packed(connection: Connection, month: date, day: date, part: str, row_count: int, data: bytes) -> None:
+    """Store `data` (pack_frame of `row_count` rows) as the month's `part`, packed as of `day`."""
     connection.execute(insert(staff_pack), [
-        {"month": month, "part": part, "as_of": day, "row_count": len(rows), "data": pack_frame(rows)}])
+        {"month": month, "part": part, "as_of": day, "row_count": row_count, "data": data}])
 
 
 def as_of(connection: Connection, month: date) -> date | None:
@@ -122,13 +127,19 @@ def live_on(connection: Connection, day: date, ids: Select | None = None) -> Sel
             .group_by(c.staff_id, c.kind))
 
 
+# Packs are zstd-compressed Arrow buffers (the reader needs no flag: a stream says so itself).
+# A national month's 'sums' part is 100 MB raw and 9 MB so; the daily load writes its packs
+# into the WAL, and a checkpoint copies them again, every day (and reads them back the next).
+_COMPRESSED = pa.ipc.IpcWriteOptions(compression="zstd")
+
+
 def pack_frame(rows: pd.DataFrame) -> bytes:
     """`rows` as one Arrow IPC stream (read back with pa.ipc.open_stream(...).read_all()): the
     same rows give the same bytes, however they were computed (store.staff_append)."""
     # One record batch, however many chunks pandas' Arrow-backed columns came in (concat keeps them).
     table = pa.Table.from_pandas(rows, preserve_index=False).combine_chunks()
     sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
+    with pa.ipc.new_stream(sink, table.schema, options=_COMPRESSED) as writer:
         writer.write_table(table)
     del table  # before the copy into bytes: a national month's part is ~100 MB
     return sink.getvalue().to_pybytes()

@@ -63,14 +63,14 @@ def new_day(engine: sa.Engine, day: date) -> staff_append.NewDay:
 def appended(monkeypatch: pytest.MonkeyPatch) -> list[date]:
     """The days each month was advanced by (store.staff_append took the load)."""
     seen: list[date] = []
-    original = staff_append.append
+    original = staff_append.prepare
 
     def spy(connection, month, new, **rest):  # noqa: ANN001, ANN202
         found = original(connection, month, new, **rest)
         if found is not None:
             seen.append(new.day)
         return found
-    monkeypatch.setattr(staff_append, "append", spy)
+    monkeypatch.setattr(staff_append, "prepare", spy)
     return seen
 
 
