@@ -20,7 +20,7 @@ from etl.corrections import Correction, apply as apply_correction
 from kpi import rollup as r
 from store import live_pack, read, write
 from store import staff_month
-from store.engine import Engine
+from store.engine import Engine, is_in_memory
 from store.staff_append import NewDay
 from store.schema import COMPONENTS, rollup_day
 
@@ -119,12 +119,12 @@ def _month_rollups(pool: ThreadPoolExecutor, engine: Engine, days: list[date], c
         with engine.begin() as connection:
             rebuild_month_rollups(connection, months_of(days), days=days, corrected=corrected)
 
-    if engine.url.database in (None, "", ":memory:"):
-        done: Future = Future()
-        run()
-        done.set_result(None)
-        return done
-    return pool.submit(run)
+    if not is_in_memory(engine):
+        return pool.submit(run)
+    done: Future = Future()
+    run()
+    done.set_result(None)
+    return done
 
 
 class ChainCache:

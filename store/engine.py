@@ -29,7 +29,7 @@ WAL_CHECKPOINT_BYTES = 400 * 2**20
 # gained no more on loads and slowed the executive overview by ~12%.
 PAGE_BYTES = 16_384
 
-__all__ = ["Connection", "Engine", "Table", "is_sqlite", "make_engine", "normalise_url"]  # types for callers
+__all__ = ["Connection", "Engine", "Table", "is_in_memory", "is_sqlite", "make_engine", "normalise_url"]  # types for callers
 
 
 def normalise_url(url: str) -> str:
@@ -84,3 +84,9 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+def is_in_memory(engine: Engine) -> bool:
+    """Whether `engine` is an in-memory SQLite database: each connection then opens a database
+    of its own, so work cannot be spread over connections (threads)."""
+    return is_sqlite(engine) and engine.url.database in (None, "", ":memory:")

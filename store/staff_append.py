@@ -91,8 +91,7 @@ def prepare(connection: Connection, month: date, new: NewDay, *, history: pd.Dat
     # One part at a time, each frame dropped once packed: the national day's peak memory.
     packed = {}
     if not members:  # else the members' rows, summed again by `write`, join them first
-        packed["sums"], sums = _pack(_as_fetched(sums)), None
-        packed["sales"], sales = _pack(_as_fetched(sales)), None
+        packed, sums, sales = _sums_and_sales(sums, sales), None, None
     packed["roster"] = _pack(staff_pack.roster_of(history, day))
     packed["live"] = _pack(bulk.fetch_frame(connection, staff_pack.live_on(connection, day)))
     return Advance(month, day, rows, departments, members, sums, sales, packed)
@@ -116,10 +115,8 @@ def write(connection: Connection, advance: Advance) -> int:
             sums = pd.concat([advance.sums, bulk.fetch_frame(connection, staff_pack.sums_select(month, mine))])
             sales = pd.concat([advance.sales, bulk.fetch_frame(connection, staff_pack.sales_select(month, mine))])
         advance.sums = advance.sales = None
-        packed["sums"] = _pack(_as_fetched(sums.sort_values(ALL_KEY)))
-        del sums
-        packed["sales"] = _pack(_as_fetched(sales.sort_values(DEPARTMENT_KEY)))
-        del sales
+        packed |= _sums_and_sales(sums.sort_values(ALL_KEY), sales.sort_values(DEPARTMENT_KEY))
+        del sums, sales
     staff_pack.clear(connection, month)
     for part in ("sums", "sales", "roster", "live"):
         staff_pack.add_packed(connection, month, day, part, *packed[part])
@@ -128,6 +125,11 @@ def write(connection: Connection, advance: Advance) -> int:
 
 def _pack(rows: pd.DataFrame) -> tuple[int, bytes]:
     return len(rows), staff_pack.pack_frame(rows)
+
+
+def _sums_and_sales(sums: pd.DataFrame, sales: pd.DataFrame) -> dict[str, tuple[int, bytes]]:
+    """The 'sums' and 'sales' parts packed, with the dtypes bulk.fetch_frame gives their rows."""
+    return {"sums": _pack(_as_fetched(sums)), "sales": _pack(_as_fetched(sales))}
 
 
 def _advanced(old_all: pd.DataFrame, old_departments: pd.DataFrame, new: NewDay, history: pd.DataFrame,
