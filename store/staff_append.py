@@ -1,14 +1,19 @@
-"""A month's staff_month rows and staff_pack advanced by the month's newest day, from that day's
-facts in memory: the daily load's common case (store.staff_month.rebuild_months tries it first).
+"""A month's staff_pack advanced by the month's newest day, from that day's facts in memory:
+the daily load's common case (store.staff_month.rebuild_months tries it first).
 
 Why: the other way sums every fact of the day's block (up to a week of a national bank's
 400K staff-days) in SQL, sums the month from its blocks, and then reads the month's ~600K rows
 back through the driver to pack them; a national day spent ~11 s there. Here the month's
 rows as they stood are the pack's (one blob each), the new day is placed and summed in
-pandas, and the rows are written once. The result is the other way's, row for row and byte
-for byte in the pack (tests/store/test_staff_append.py; every rollup test compares with a
-whole rebuild): the same placement (the roster version valid on the fact's day, facts
-without one dropped), the same zeros for missing flows, float sums held to 1/SCALE.
+pandas, and the pack is written. The result is the other way's, row for row and byte for byte
+in the pack (tests/store/test_staff_append.py; every rollup test compares with a whole
+rebuild): the same placement (the roster version valid on the fact's day, facts without one
+dropped), the same zeros for missing flows, float sums held to 1/SCALE.
+
+An advanced month is held by its pack alone: its staff_month rows are deleted, not rewritten.
+Every read of a month's rows goes through the pack (store.staff_reads, store.health), and
+rewriting a national month's ~626K rows every day cost ~2.5 s of the day's load. A rebuild
+that must start from the rows puts them back from the pack first (`materialise`).
 
 Members whose earlier facts of the month changed in the same load (etl.corrections) are
 summed again from the facts in SQL, as before. The month's staff_block rows are dropped: a
@@ -30,6 +35,7 @@ from store import bulk, staff_pack
 from store import staff_month as sm
 from store.month_rollups import blocks_of
 from store.schema import STAFF_FLOWS, STAFF_SALES, staff_block, staff_month
+from store.schema import staff_pack as staff_pack_table
 from store.sums import SCALE
 
 ALL_KEY = ["outlet_code", "staff_id"]
@@ -55,8 +61,6 @@ class Advance:
 
     month: date
     day: date
-    rows: pd.DataFrame  # staff_month's 'all' rows, but for `members`
-    departments: pd.DataFrame  # its department rows, the same
     members: set[str]  # summed again from the facts by `write`
     sums: pd.DataFrame | None  # the pack's parts not yet packed (with members they are packed once they are added)
     sales: pd.DataFrame | None
@@ -65,7 +69,7 @@ class Advance:
 
 def append(connection: Connection, month: date, new: NewDay, *, history: pd.DataFrame,
            members: Collection[str] = ()) -> int | None:
-    """Advance `month` by `new.day`; return the staff_month rows written, or None (nothing
+    """Advance `month` by `new.day`; return the month's rows packed, or None (nothing
     done) unless the month's pack holds it up to the day before and `new.day` is the newest
     day with facts. `members`: staff whose earlier facts of the month this load changed."""
     advance = prepare(connection, month, new, history=history, members=members)
@@ -87,40 +91,57 @@ def prepare(connection: Connection, month: date, new: NewDay, *, history: pd.Dat
     del old_all, old_departments
     sums = _with_snapshots(rows, snapshots, new.facts, day)
     sales = departments[["department", *ALL_KEY, *STAFF_SALES]]
-    del snapshots
+    del snapshots, rows, departments
     # One part at a time, each frame dropped once packed: the national day's peak memory.
     packed = {}
     if not members:  # else the members' rows, summed again by `write`, join them first
         packed, sums, sales = _sums_and_sales(sums, sales), None, None
     packed["roster"] = _pack(staff_pack.roster_of(history, day))
     packed["live"] = _pack(bulk.fetch_frame(connection, staff_pack.live_on(connection, day)))
-    return Advance(month, day, rows, departments, members, sums, sales, packed)
+    return Advance(month, day, members, sums, sales, packed)
 
 
 def write(connection: Connection, advance: Advance) -> int:
-    """Write what `prepare` computed: the month's staff_month rows, its members' summed again
-    from the facts, and its pack; return the staff_month rows written."""
+    """Write what `prepare` computed: the month's pack, its members' rows summed again from
+    the facts first; the month's staff_month rows are deleted (the pack holds them). Return
+    the month's rows packed ('all' and department rows, as staff_month would hold them)."""
     month, day, members = advance.month, advance.day, advance.members
     connection.execute(delete(staff_month).where(staff_month.c.month == month))
     connection.execute(delete(staff_block).where(staff_block.c.block.in_([start for start, _ in blocks_of(month)])))
-    written = bulk.insert_frame(connection, staff_month, advance.rows.assign(month=month, department=sm.ALL))
-    written += bulk.insert_frame(connection, staff_month, advance.departments.assign(month=month, last_day=None),
-                                 zeros=sm.BEHAVIOUR)
-    advance.rows = advance.departments = None  # memory: the national month's rows, written
     packed = dict(advance.packed)
-    if members:  # summed again from the facts, then read as the pack reads them
+    if members:  # summed again from the facts, read as the pack reads them, then deleted again
         with bulk.staged_ids(connection, staff_month, members) as staged:
-            written += sm._insert(connection, staff_month, sm._month_rows(month, sm.month_end(month), staged))
+            sm._insert(connection, staff_month, sm._month_rows(month, sm.month_end(month), staged))
             mine = [staff_month.c.staff_id.in_(select(staged.c.staff_id))]
             sums = pd.concat([advance.sums, bulk.fetch_frame(connection, staff_pack.sums_select(month, mine))])
             sales = pd.concat([advance.sales, bulk.fetch_frame(connection, staff_pack.sales_select(month, mine))])
+        connection.execute(delete(staff_month).where(staff_month.c.month == month))
         advance.sums = advance.sales = None
         packed |= _sums_and_sales(sums.sort_values(ALL_KEY), sales.sort_values(DEPARTMENT_KEY))
         del sums, sales
     staff_pack.clear(connection, month)
     for part in ("sums", "sales", "roster", "live"):
         staff_pack.add_packed(connection, month, day, part, *packed[part])
-    return written
+    return packed["sums"][0] + packed["sales"][0]
+
+
+def packed_only(connection: Connection, month: date) -> bool:
+    """Whether `month` is held by its pack alone (advanced here: no staff_month rows)."""
+    p, m = staff_pack_table.c, staff_month.c
+    has_pack = connection.execute(select(p.month).where(p.month == month, p.part == "sums")).first() is not None
+    return has_pack and connection.execute(select(m.month).where(m.month == month).limit(1)).first() is None
+
+
+def materialise(connection: Connection, month: date) -> int:
+    """Put a month held by its pack alone back into staff_month (its 'all' rows from the
+    'sums' part, its department rows from 'sales', as `write` used to write them), for a
+    rebuild that starts from the rows; return the rows written."""
+    sums, sales = (staff_pack.read(connection, [month], part) for part in ("sums", "sales"))
+    every = sums[0][0].drop_columns(staff_pack.SNAPSHOTS).to_pandas()
+    departments = sales[0][0].to_pandas()
+    written = bulk.insert_frame(connection, staff_month, every.assign(month=month, department=sm.ALL))
+    return written + bulk.insert_frame(connection, staff_month, departments.assign(month=month, last_day=None),
+                                       zeros=sm.BEHAVIOUR)
 
 
 def _pack(rows: pd.DataFrame) -> tuple[int, bytes]:

@@ -21,7 +21,7 @@ from store import bulk
 from store.month_rollups import block_of, blocks_of
 from store.sums import stable_sum
 from store.schema import (STAFF_DAYS, STAFF_FLOWS, STAFF_SALES, STAFF_WEIGHTS, fact_conversion, fact_staff_day,
-                          staff, staff_block, staff_live, staff_month)
+                          staff, staff_block, staff_live, staff_month, staff_pack)
 
 if TYPE_CHECKING:
     from store.staff_append import NewDay
@@ -179,6 +179,9 @@ def _rebuild_members(connection: Connection, first: date, members: dict[date, se
     filled = [(start, end) for start, end in blocks_of(first) if _has_facts(connection, start, end)]
     if len(filled) > 1 and not all(_block_current(connection, start, end) for start, end in filled):
         return None  # stale or missing blocks: the whole month is summed again
+    from store import staff_append  # it imports this module
+    if staff_append.packed_only(connection, first):  # the rows this starts from are the pack's
+        staff_append.materialise(connection, first)
     with bulk.staged_ids(connection, staff_month, set().union(*members.values())) as staged:
         mine = select(staged.c.staff_id)
         connection.execute(delete(staff_month).where(m.month == first, m.staff_id.in_(mine)))
@@ -254,11 +257,16 @@ def _block_current(connection: Connection, start: date, end: date) -> bool:
 
 
 def built_months(connection: Connection, months: Sequence[date]) -> set[date]:
-    """Which of `months` have staff_month rows (a month never rebuilt is read from the facts)."""
-    m = staff_month.c
+    """Which of `months` have staff_month rows, or a pack that holds them (a month advanced
+    day by day, store.staff_append); a month never rebuilt is read from the facts. Every
+    built month has a pack (each rebuild and advance writes one; migration 0008 packed the
+    months before it), so the pages read built months from their packs."""
+    m, p = staff_month.c, staff_pack.c
     found = set()
     for first in months:
-        if connection.execute(select(m.month).where(m.month == first).limit(1)).first() is not None:
+        rows = select(m.month).where(m.month == first).limit(1)
+        pack = select(p.month).where(p.month == first, p.part == "sums")
+        if any(connection.execute(statement).first() is not None for statement in (rows, pack)):
             found.add(first)
     return found
 

@@ -74,7 +74,11 @@ def staff_sums(engine: Engine, *, scope: Scope, under: str, start: date, end: da
         months, edges = cover(connection, start, end)
         packed = _packed_sums(connection, months, outlets, department) if months and not edges else None
         if packed is None:
-            sums, last = _per_staff([fetch(connection, p) for p in _sum_parts(months, edges, outlets, department)])
+            # Whole months from their packs where every one has one: a month advanced day by
+            # day is held by its pack alone (store.staff_append), with no staff_month rows.
+            whole = _packed_months(connection, months, outlets, department) if months else []
+            parts = _sum_parts(months if whole is None else [], edges, outlets, department)
+            sums, last = _per_staff([*(whole or []), *[fetch(connection, p) for p in parts]])
             snapshots = fetch(connection, _snapshots(outlets, last))
         else:
             sums, last, snapshots = packed
@@ -107,15 +111,33 @@ def _packed_sums(connection: Connection, months: list[date], outlets: list[str],
     snapshots = on_last.drop_columns(["last_day"]).to_pandas()
     if department is None:
         return staff_pack.summed_per_staff(rows, sm.SUMMED), last, snapshots
+    parts = _department_parts(connection, months, outlets, department, rows)
+    return None if parts is None else (_per_staff(parts)[0], last, snapshots)
+
+
+def _packed_months(connection: Connection, months: list[date], outlets: list[str],
+                   department: str | None) -> list[pd.DataFrame] | None:
+    """The rows _month_part selects, from staff_pack; None if a month is not packed."""
+    found = staff_pack.read(connection, months, "sums")
+    if found is None:
+        return None
+    rows = staff_pack.rows_in(found[0], "outlet_code", outlets)
+    if department is None:
+        return [rows.select(["staff_id", "outlet_code", "last_day", *sm.SUMMED]).to_pandas()]
+    return _department_parts(connection, months, outlets, department, rows)
+
+
+def _department_parts(connection: Connection, months: list[date], outlets: list[str], department: str,
+                      rows: pa.Table) -> list[pd.DataFrame] | None:
+    """Behaviour from the packed 'all' `rows`, sales from the department's packed rows (as
+    _month_part does); None if a month's sales are not packed."""
     sold = staff_pack.read(connection, months, "sales")
     if sold is None:
         return None
-    # Behaviour from the 'all' rows, sales from the department's (as _month_part does).
     behaviour = rows.select(["staff_id", "outlet_code", "last_day", *sm.SUMMED]).to_pandas()
     sales = staff_pack.rows_in(sold[0], "outlet_code", outlets).to_pandas()
     sales = sales[sales["department"] == department].assign(last_day=None, **{n: 0 for n in sm.BEHAVIOUR})
-    parts = [behaviour.assign(**{n: 0 for n in STAFF_SALES}), sales[behaviour.columns]]
-    return _per_staff(parts)[0], last, snapshots
+    return [behaviour.assign(**{n: 0 for n in STAFF_SALES}), sales[behaviour.columns]]
 
 
 def _packed_roster(connection: Connection, outlets: list[str], start: date,

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from store import read, staff_append
 from store import staff_month as sm
 from store.schema import fact_conversion, fact_staff_day, staff, staff_block, staff_month, staff_pack
+from dbstate import held_rows
 from test_staff_block_sums import OCTOBER, ROSTER, facts_of, replace_days
 
 DERIVED = (staff_pack, staff_month, staff_block)
@@ -33,13 +34,16 @@ def fresh(engine: sa.Engine) -> None:
 
 
 def month_state(engine: sa.Engine) -> tuple[str, str]:
-    """Hashes of staff_month's rows and of staff_pack's parts (their bytes)."""
+    """Hashes of staff_month's rows (of months held by their packs alone too) and of
+    staff_pack's parts (their bytes)."""
     out = []
     with engine.connect() as connection:
+        held_rows(connection)  # rolled back below
         for statement in (sa.select(staff_month), sa.select(staff_pack.c.month, staff_pack.c.part, staff_pack.c.as_of,
                                                             staff_pack.c.row_count, staff_pack.c.data)):
             rows = sorted(repr(tuple(row)) for row in connection.execute(statement))
             out.append(hashlib.sha256("\n".join(rows).encode()).hexdigest())
+        connection.rollback()
     return out[0], out[1]
 
 
@@ -162,3 +166,37 @@ def test_blocks_dropped_by_an_advance_are_summed_again_when_an_old_day_changes(e
     replace_days(engine, {date(2026, 10, 3)}, rng)  # a late re-delivery of the 3rd
     sm.rebuild_months(engine, [date(2026, 10, 3)], history=history_frame)
     assert month_state(engine) == summed_again(engine, loaded)
+
+
+def test_a_month_held_by_its_pack_corrected_from_the_next_month_sums_its_members_on_its_rows(
+        engine: sa.Engine, appended: list[date], monkeypatch: pytest.MonkeyPatch) -> None:
+    """October advanced day by day is held by its pack alone; a November load that re-pulls
+    October 30th sums the re-pulled members again on October's rows, put back from the pack
+    (not the whole month again), and the result is the facts summed again."""
+    rng = random.Random(5)
+    fresh(engine)
+    october = [date(2026, 10, 29), date(2026, 10, 30), date(2026, 10, 31)]  # one block: members summed directly
+    replace_days(engine, {october[0]}, rng)
+    sm.rebuild_months(engine, october[:1])
+    with engine.connect() as connection:
+        history_frame = read.staff_history(connection)
+    for day in october[1:]:
+        replace_days(engine, {day}, rng)
+        sm.rebuild_months(engine, [day], history=history_frame, newest=new_day(engine, day))
+    assert appended == october[1:]
+    with engine.connect() as connection:
+        assert staff_append.packed_only(connection, OCTOBER)
+        assert sm.built_months(connection, [OCTOBER]) == {OCTOBER}
+    november = date(2026, 11, 1)
+    replace_days(engine, {november}, rng)
+    correct(engine, october[1], {"S1"}, rng)
+    summed_whole = []
+    monkeypatch.setattr(sm, "_rebuild_month", lambda connection, first, *rest: summed_whole.append(first) or
+                        _rebuild_month(connection, first, *rest))
+    sm.rebuild_months(engine, [october[1], november], history=history_frame, corrected={october[1]: {"S1"}},
+                      newest=new_day(engine, november))
+    assert summed_whole == [november]  # October: its members only
+    assert month_state(engine) == summed_again(engine, [*october, november])
+
+
+_rebuild_month = sm._rebuild_month
