@@ -34,7 +34,7 @@ from sqlalchemy import Connection, delete, select
 from store import bulk, staff_pack
 from store import staff_month as sm
 from store.month_rollups import blocks_of
-from store.schema import STAFF_FLOWS, STAFF_SALES, staff_block, staff_month
+from store.schema import STAFF_FLOWS, STAFF_SALES, fact_staff_day, staff_block, staff_month
 from store.schema import staff_pack as staff_pack_table
 from store.sums import SCALE
 
@@ -61,24 +61,14 @@ class Advance:
 
     month: date
     day: date
-    members: set[str]  # summed again from the facts by `write`
-    sums: pd.DataFrame | None  # the pack's parts not yet packed (with members they are packed once they are added)
-    sales: pd.DataFrame | None
-    packed: dict[str, tuple[int, bytes]]  # part -> (rows, bytes) packed already
-
-
-def append(connection: Connection, month: date, new: NewDay, *, history: pd.DataFrame,
-           members: Collection[str] = ()) -> int | None:
-    """Advance `month` by `new.day`; return the month's rows packed, or None (nothing
-    done) unless the month's pack holds it up to the day before and `new.day` is the newest
-    day with facts. `members`: staff whose earlier facts of the month this load changed."""
-    advance = prepare(connection, month, new, history=history, members=members)
-    return None if advance is None else write(connection, advance)
+    packed: dict[str, tuple[int, bytes]]  # part -> (rows, bytes)
 
 
 def prepare(connection: Connection, month: date, new: NewDay, *, history: pd.DataFrame,
             members: Collection[str] = ()) -> Advance | None:
-    """`append`'s reads and computation, no write: None unless the month can be advanced."""
+    """The month advanced by `new.day`, computed from reads only (`write` writes it): None
+    unless the month's pack holds it up to the day before and `new.day` is the newest day
+    with facts. `members`: staff whose earlier facts of the month this load changed."""
     day = new.day
     before = _packed(connection, month, day - timedelta(days=1))
     if day <= month or before is None or staff_pack.as_of(connection, month) != day:
@@ -92,33 +82,39 @@ def prepare(connection: Connection, month: date, new: NewDay, *, history: pd.Dat
     sums = _with_snapshots(rows, snapshots, new.facts, day)
     sales = departments[["department", *ALL_KEY, *STAFF_SALES]]
     del snapshots, rows, departments
+    if members:  # summed again from the facts, as the pack reads them
+        again = _summed_again(connection, month, members)
+        sums = pd.concat([sums, again[0]]).sort_values(ALL_KEY)
+        sales = pd.concat([sales, again[1]]).sort_values(DEPARTMENT_KEY)
     # One part at a time, each frame dropped once packed: the national day's peak memory.
-    packed = {}
-    if not members:  # else the members' rows, summed again by `write`, join them first
-        packed, sums, sales = _sums_and_sales(sums, sales), None, None
+    packed, sums, sales = _sums_and_sales(sums, sales), None, None
     packed["roster"] = _pack(staff_pack.roster_of(history, day))
     packed["live"] = _pack(bulk.fetch_frame(connection, staff_pack.live_on(connection, day)))
-    return Advance(month, day, members, sums, sales, packed)
+    return Advance(month, day, packed)
+
+
+def _summed_again(connection: Connection, month: date, members: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The 'sums' and 'sales' rows of `members` summed again from the month's facts in SQL.
+    Through temporary tables typed as staff_month (its rounding and types, as the pack reads
+    the table), so that this is no write to the store: `prepare` runs while the month
+    rollups are written in another connection."""
+    copy = bulk.stage(connection, staff_month, pd.DataFrame({c.name: pd.Series(dtype=object) for c in staff_month.c}))
+    try:
+        with bulk.staged_ids(connection, fact_staff_day, members) as staged:
+            sm._insert(connection, copy, sm._month_rows(month, sm.month_end(month), staged))
+        return (bulk.fetch_frame(connection, staff_pack.sums_select(month, source=copy)),
+                bulk.fetch_frame(connection, staff_pack.sales_select(month, source=copy)))
+    finally:
+        copy.drop(connection)
 
 
 def write(connection: Connection, advance: Advance) -> int:
-    """Write what `prepare` computed: the month's pack, its members' rows summed again from
-    the facts first; the month's staff_month rows are deleted (the pack holds them). Return
-    the month's rows packed ('all' and department rows, as staff_month would hold them)."""
-    month, day, members = advance.month, advance.day, advance.members
+    """Write what `prepare` computed: the month's pack; its staff_month rows are deleted (the
+    pack holds them). Return the month's rows packed ('all' and department rows, as
+    staff_month would hold them)."""
+    month, day, packed = advance.month, advance.day, advance.packed
     connection.execute(delete(staff_month).where(staff_month.c.month == month))
     connection.execute(delete(staff_block).where(staff_block.c.block.in_([start for start, _ in blocks_of(month)])))
-    packed = dict(advance.packed)
-    if members:  # summed again from the facts, read as the pack reads them, then deleted again
-        with bulk.staged_ids(connection, staff_month, members) as staged:
-            sm._insert(connection, staff_month, sm._month_rows(month, sm.month_end(month), staged))
-            mine = [staff_month.c.staff_id.in_(select(staged.c.staff_id))]
-            sums = pd.concat([advance.sums, bulk.fetch_frame(connection, staff_pack.sums_select(month, mine))])
-            sales = pd.concat([advance.sales, bulk.fetch_frame(connection, staff_pack.sales_select(month, mine))])
-        connection.execute(delete(staff_month).where(staff_month.c.month == month))
-        advance.sums = advance.sales = None
-        packed |= _sums_and_sales(sums.sort_values(ALL_KEY), sales.sort_values(DEPARTMENT_KEY))
-        del sums, sales
     staff_pack.clear(connection, month)
     for part in ("sums", "sales", "roster", "live"):
         staff_pack.add_packed(connection, month, day, part, *packed[part])
@@ -134,8 +130,8 @@ def packed_only(connection: Connection, month: date) -> bool:
 
 def materialise(connection: Connection, month: date) -> int:
     """Put a month held by its pack alone back into staff_month (its 'all' rows from the
-    'sums' part, its department rows from 'sales', as `write` used to write them), for a
-    rebuild that starts from the rows; return the rows written."""
+    'sums' part, its department rows from 'sales', as a rebuild writes them), for a rebuild
+    that starts from the rows; return the rows written."""
     sums, sales = (staff_pack.read(connection, [month], part) for part in ("sums", "sales"))
     every = sums[0][0].drop_columns(staff_pack.SNAPSHOTS).to_pandas()
     departments = sales[0][0].to_pandas()

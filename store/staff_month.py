@@ -147,7 +147,10 @@ def rebuild_months(engine: Engine, days: Iterable[date], *, history: pd.DataFram
         advance = None
         if (mine := _appended(days, corrected, newest, first)) is not None and history is not None:
             with engine.connect() as connection:
-                advance = staff_append.prepare(connection, first, newest, history=history, members=mine)
+                try:
+                    advance = staff_append.prepare(connection, first, newest, history=history, members=mine)
+                finally:  # its temporary tables, made and dropped (no write to the store): gone for good
+                    connection.commit()
         ready()
         with engine.begin() as connection:
             if advance is not None:
@@ -238,7 +241,7 @@ def _from_blocks(first: date, filled: Sequence[tuple[date, date]], where: Sequen
 
 def _insert(connection: Connection, table, statements: Sequence[Select]) -> int:  # noqa: ANN001 - a Table
     """INSERT … SELECT of each of `statements` (the month or block first, then COLUMNS)."""
-    head = "month" if table is staff_month else "block"
+    head = "block" if table is staff_block else "month"  # staff_month or a temporary copy of it
     return sum(connection.execute(insert(table).from_select([head, *COLUMNS], rows)).rowcount for rows in statements)
 
 

@@ -24,7 +24,7 @@ from datetime import date
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Connection, Select, and_, delete, func, insert, or_, select
+from sqlalchemy import Connection, Select, Table, and_, delete, func, insert, or_, select
 
 from store import bulk
 from store import staff_month as sm
@@ -77,20 +77,21 @@ def as_of(connection: Connection, month: date) -> date | None:
     return min(last, sm.month_end(month))
 
 
-def sums_select(month: date, where: Sequence = ()) -> Select:
+def sums_select(month: date, where: Sequence = (), *, source: Table = staff_month) -> Select:
     """The month's 'all' rows, each with the snapshots of its member's fact on its last_day:
     that fact is placed in the row's outlet (last_day is the row's latest placed fact). In key
     order (the primary key's, so no sort on SQLite): the pack's bytes must not depend on the
-    order a backend happened to store the rows in. `where`: more conditions (some staff)."""
-    m, f = staff_month.c, fact_staff_day.c
+    order a backend happened to store the rows in. `where`: more conditions (some staff);
+    `source`: staff_month, or a temporary table of its columns."""
+    m, f = source.c, fact_staff_day.c
     on_last_day = and_(f.staff_id == m.staff_id, f.day == m.last_day)
     return (select(m.outlet_code, m.staff_id, m.last_day, *[m[n] for n in sm.SUMMED], *[f[n] for n in SNAPSHOTS])
-            .select_from(staff_month.outerjoin(fact_staff_day, on_last_day))
+            .select_from(source.outerjoin(fact_staff_day, on_last_day))
             .where(m.month == month, m.department == sm.ALL, *where).order_by(m.outlet_code, m.staff_id))
 
 
-def sales_select(month: date, where: Sequence = ()) -> Select:
-    m = staff_month.c
+def sales_select(month: date, where: Sequence = (), *, source: Table = staff_month) -> Select:
+    m = source.c
     return (select(m.department, m.outlet_code, m.staff_id, *[m[n] for n in STAFF_SALES])
             .where(m.month == month, m.department != sm.ALL, *where).order_by(m.department, m.outlet_code, m.staff_id))
 
