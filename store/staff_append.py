@@ -29,13 +29,12 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, delete
 
 from store import bulk, staff_pack
 from store import staff_month as sm
 from store.month_rollups import blocks_of
 from store.schema import STAFF_FLOWS, STAFF_SALES, fact_staff_day, staff_block, staff_month
-from store.schema import staff_pack as staff_pack_table
 from store.sums import SCALE
 
 ALL_KEY = ["outlet_code", "staff_id"]
@@ -123,9 +122,7 @@ def write(connection: Connection, advance: Advance) -> int:
 
 def packed_only(connection: Connection, month: date) -> bool:
     """Whether `month` is held by its pack alone (advanced here: no staff_month rows)."""
-    p, m = staff_pack_table.c, staff_month.c
-    has_pack = connection.execute(select(p.month).where(p.month == month, p.part == "sums")).first() is not None
-    return has_pack and connection.execute(select(m.month).where(m.month == month).limit(1)).first() is None
+    return sm.has_pack(connection, month) and not sm.has_rows(connection, month)
 
 
 def materialise(connection: Connection, month: date) -> int:

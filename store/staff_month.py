@@ -149,8 +149,8 @@ def rebuild_months(engine: Engine, days: Iterable[date], *, history: pd.DataFram
             with engine.connect() as connection:
                 try:
                     advance = staff_append.prepare(connection, first, newest, history=history, members=mine)
-                finally:  # its temporary tables, made and dropped (no write to the store): gone for good
-                    connection.commit()
+                finally:  # pysqlite runs CREATE outside a transaction: a rollback would bring back the
+                    connection.commit()  # temporary tables prepare dropped (it writes nothing else)
         ready()
         with engine.begin() as connection:
             if advance is not None:
@@ -264,14 +264,16 @@ def built_months(connection: Connection, months: Sequence[date]) -> set[date]:
     day by day, store.staff_append); a month never rebuilt is read from the facts. Every
     built month has a pack (each rebuild and advance writes one; migration 0008 packed the
     months before it), so the pages read built months from their packs."""
-    m, p = staff_month.c, staff_pack.c
-    found = set()
-    for first in months:
-        rows = select(m.month).where(m.month == first).limit(1)
-        pack = select(p.month).where(p.month == first, p.part == "sums")
-        if any(connection.execute(statement).first() is not None for statement in (rows, pack)):
-            found.add(first)
-    return found
+    return {first for first in months if has_rows(connection, first) or has_pack(connection, first)}
+
+
+def has_rows(connection: Connection, month: date) -> bool:
+    return connection.execute(select(staff_month.c.month).where(staff_month.c.month == month).limit(1)).first() is not None
+
+
+def has_pack(connection: Connection, month: date) -> bool:
+    p = staff_pack.c
+    return connection.execute(select(p.month).where(p.month == month, p.part == "sums")).first() is not None
 
 
 # --- relations live per staff ---

@@ -100,8 +100,7 @@ def _packed_sums(connection: Connection, months: list[date], outlets: list[str],
                  department: str | None) -> tuple[pd.DataFrame, date | None, pd.DataFrame] | None:
     """sums, last day and snapshots of whole `months` from staff_pack, shaped as the SQL
     path's (_month_part + _per_staff + _snapshots); None if a month is not packed."""
-    found = staff_pack.read(connection, months, "sums")
-    rows = staff_pack.rows_in(found[0], "outlet_code", outlets) if found else None
+    rows = _packed_rows(connection, months, outlets)
     if rows is None or not rows.num_rows:
         return None
     last = pc.max(rows["last_day"]).as_py() if rows["last_day"].null_count < rows.num_rows else None
@@ -118,13 +117,17 @@ def _packed_sums(connection: Connection, months: list[date], outlets: list[str],
 def _packed_months(connection: Connection, months: list[date], outlets: list[str],
                    department: str | None) -> list[pd.DataFrame] | None:
     """The rows _month_part selects, from staff_pack; None if a month is not packed."""
-    found = staff_pack.read(connection, months, "sums")
-    if found is None:
+    if (rows := _packed_rows(connection, months, outlets)) is None:
         return None
-    rows = staff_pack.rows_in(found[0], "outlet_code", outlets)
     if department is None:
         return [rows.select(["staff_id", "outlet_code", "last_day", *sm.SUMMED]).to_pandas()]
     return _department_parts(connection, months, outlets, department, rows)
+
+
+def _packed_rows(connection: Connection, months: list[date], outlets: list[str]) -> pa.Table | None:
+    """The packed 'all' rows of `months` placed in `outlets`; None if a month is not packed."""
+    found = staff_pack.read(connection, months, "sums")
+    return staff_pack.rows_in(found[0], "outlet_code", outlets) if found else None
 
 
 def _department_parts(connection: Connection, months: list[date], outlets: list[str], department: str,
