@@ -165,3 +165,19 @@ def test_pages_only_measures_every_page_of_a_loaded_store(finished: dict) -> Non
     assert lines[0].split()[:4] == ["persona", "scope", "page", "median"]
     shown = {(line.split()[0], line.split()[2]) for line in lines[1:]}
     assert shown == {(persona, page) for persona, pages in PERSONA_PAGES.items() for page in pages}
+
+
+def test_the_floor_writes_every_row_the_loader_keeps(data_dir: Path, finished: dict, tmp_path: Path) -> None:
+    """bench.floor is a floor only if it does at least the loader's writes: every relation,
+    conversion and staff-day the loader kept is in its store too (it also keeps the bad rows
+    the loader quarantines), and every step is timed."""
+    from bench.floor import measure
+
+    days = measure(data_dir / "small-7-2d" / "inbox", tmp_path / "floor.db", days=2)
+    assert [d.stamp for d in days] == sorted(d.stamp for d in days) and len(days) == 2
+    assert all(seconds > 0 for day in days for seconds in day.seconds.values())
+    with sqlite3.connect(tmp_path / "floor.db") as floor, sqlite3.connect(finished["store"]) as loaded:
+        for count in ("SELECT count(*) FROM fact_contact", "SELECT count(*) FROM fact_conversion",
+                      "SELECT count(*) FROM fact_staff_day"):
+            kept, written = loaded.execute(count).fetchone()[0], floor.execute(count).fetchone()[0]
+            assert kept > 0 and written >= kept, count
