@@ -25,12 +25,11 @@ import pyarrow.csv as pa_csv
 
 from store.engine import make_engine
 from store.migrate import upgrade
-from store.schema import WECOM_BEHAVIOUR_COUNTS, WECOM_GROUP_STATS
+from etl.sources.wecom import normalise_keys
+from etl.sources.wecom_models import BEHAVIOR_FIELDS, GROUP_FIELDS
 
-BEHAVIOUR_FLOATS = ["reply_percentage", "avg_reply_time"]
 CONTACT_COLUMNS = ["customer_key", "staff_id", "added_on", "removed_on", "first_chat_on", "segment", "kind"]
 CONVERSION_COLUMNS = ["day", "staff_id", "department", "kind", "segment", "product", "count", "amount"]
-UTC_DAY = 86_400
 
 
 @dataclass(frozen=True)
@@ -59,12 +58,6 @@ def _iso_day(epoch: int) -> str:
     return time.strftime("%Y-%m-%d", time.gmtime(epoch + 8 * 3600))  # WeCom's days are Beijing days
 
 
-def _camel(name: str) -> str:
-    """stat_time → statTime: the older camel-case payload some exchanges carry."""
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
 def _wecom_rows(path: Path) -> tuple[list[tuple], list[str]]:
     """(day, staff, fields…) of a behaviour or group-statistics exchange log, and the fields."""
     rows: list[tuple] = []
@@ -73,14 +66,15 @@ def _wecom_rows(path: Path) -> tuple[list[tuple], list[str]]:
         for line in lines:
             exchange = json.loads(line)
             body, request = exchange["response"], exchange["request"]
-            if exchange["api"].endswith("get_user_behavior_data"):  # the payload under either of its names
-                fields = [*WECOM_BEHAVIOUR_COUNTS, *BEHAVIOUR_FLOATS]
+            if exchange["api"].endswith("get_user_behavior_data"):
+                if "behavior_data" not in body:  # a Java layer's camelCase body (behaviorList, chatCnt)
+                    body = normalise_keys(body)
+                fields = BEHAVIOR_FIELDS
                 staff = request["userid"][0]
-                names = ["stat_time", *fields] if "behavior_data" in body else [_camel(f) for f in ["stat_time", *fields]]
-                items = body.get("behavior_data", body.get("behaviorList", []))
-                rows += [(_iso_day(item[names[0]]), staff, *(item.get(f) for f in names[1:])) for item in items]
+                rows += [(_iso_day(item["stat_time"]), staff, *(item.get(f) for f in fields))
+                         for item in body.get("behavior_data", [])]  # an empty pull has none
             else:  # groupchat/statistic (per owner, one day) or statistic_group_by_day (one owner, per day)
-                fields = list(WECOM_GROUP_STATS)
+                fields = GROUP_FIELDS
                 owners = request["owner_filter"]["userid_list"]
                 rows += [(_iso_day(item.get("stat_time", request["day_begin_time"])), item.get("owner", owners[0]),
                           *(item["data"].get(f) for f in fields)) for item in body["items"]]
