@@ -1,5 +1,5 @@
-"""Loads measured from outside: `python -m etl load` in a child process, its wall time and its
-peak resident memory (os.wait4 reports the child's own maximum RSS), stopped at a time limit.
+"""Loads measured from outside: `python -m etl load` in a child process, its wall time and the
+peak resident memory of its processes together (see _reap), stopped at a time limit.
 
 After a load the store is inspected: a loader stopped mid-way leaves files whose facts are in
 but whose rollups were never rebuilt (the loader rebuilds them after the last file), so its
@@ -47,32 +47,36 @@ def run_child(command: list[str], *, timeout: float | None, log: Path) -> ChildR
     with log.open("wb") as out:
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-        status, usage, timed_out, high_water_kb = _reap(process, timeout)
+        status, usage, timed_out, peak_kb = _reap(process, timeout)
         seconds = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
     exit_code = None if timed_out else process.returncode
-    return ChildRun(seconds, (high_water_kb or usage.ru_maxrss) / 1024, exit_code, timed_out, log, _tail(log))
+    return ChildRun(seconds, (peak_kb or usage.ru_maxrss) / 1024, exit_code, timed_out, log, _tail(log))
 
 
 def _reap(process: subprocess.Popen, timeout: float | None) -> tuple[int, object, bool, int]:
-    """Wait for the child; also its peak resident set (kB) read from /proc while it runs.
+    """Wait for the child; also the peak resident memory (kB) of its process tree together.
 
     Why not wait4's ru_maxrss alone: Python starts children with vfork, and Linux then keeps
     the *parent's* high-water mark in the child's ru_maxrss, so a loader started after the
-    harness held the naive approach's gigabytes reported those gigabytes as its own. VmHWM of
-    the child's /proc status is the exec'd program's own high-water mark (monotonic, so a
-    reading taken every 50 ms misses at most a peak of its last 50 ms). The loader's parse
-    worker (etl/parse_ahead.py) and its forkserver are counted too, each by its own mark."""
+    harness held the naive approach's gigabytes reported those gigabytes as its own.
+
+    Every 50 ms each process of the tree (the loader, its parse worker and forkserver) is
+    asked for its high-water mark (VmHWM, the peak of its own resident set), which is then
+    reset to its current size (`5` written to /proc/<pid>/clear_refs). So each reading is the
+    process's peak within that interval, and their sum bounds the tree's peak together in it:
+    processes that peak at different times (the parse worker during the files, the loader in
+    the month tables) are not added up as if they peaked at once. Where the reset is refused,
+    the marks stay cumulative and the figure is the larger sum of each process's own peak so
+    far, an upper bound still. A peak within the last 50 ms of a process's life is missed."""
     deadline = None if timeout is None else time.monotonic() + timeout
     timed_out = False
-    high_water_kb: dict[int, int] = {}  # per process of the child's tree (the loader's parse worker too)
+    peak_kb = 0
     while True:
-        for member in _tree(process.pid):
-            high_water_kb[member] = max(high_water_kb.get(member, 0), _vm_hwm_kb(member))
+        peak_kb = max(peak_kb, sum(_interval_peak_kb(member) for member in _tree(process.pid)))
         pid, status, usage = os.wait4(process.pid, os.WNOHANG)
         if pid:
-            # The sum of each process's own peak: an upper bound of their peak together.
-            return status, usage, timed_out, sum(high_water_kb.values())
+            return status, usage, timed_out, peak_kb
         now = time.monotonic()
         if deadline is not None and now > deadline:
             if not timed_out:  # ask politely first, then stop it
@@ -96,6 +100,16 @@ def _tree(pid: int) -> list[int]:
             except OSError:  # the process ended meanwhile
                 continue
     return found
+
+
+def _interval_peak_kb(pid: int) -> int:
+    """`pid`'s peak resident set (kB) since the last call, then its mark reset to now."""
+    peak = _vm_hwm_kb(pid)
+    try:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+    except OSError:  # not Linux, not permitted, or the process is gone: the mark stays cumulative
+        pass
+    return peak
 
 
 def _vm_hwm_kb(pid: int) -> int:

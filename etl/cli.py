@@ -82,8 +82,9 @@ def demo(scale: str, out: Path, seed: int, days: int | None, end) -> None:  # no
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--force", is_flag=True, help="Reload files already loaded with the same checksum.")
-@click.option("--parse-ahead", is_flag=True,
-              help="Parse the next files in a second process while one is written (big loads; costs its memory).")
+@click.option("--parse-ahead/--no-parse-ahead", default=True, show_default=True,
+              help="For big loads (64 MB of fact files or more), parse the next files in a second process "
+                   "while one is written.")
 @click.pass_obj
 def load(database_url: str, paths: tuple[Path, ...], force: bool, parse_ahead: bool) -> None:
     """Load source files (or folders of them) into the store, routing each file by name.

@@ -88,8 +88,8 @@ def discover(paths: list[Path]) -> list[tuple[str | None, Path]]:
 def load_paths(engine: Engine, paths: list[Path], *, force: bool = False, progress: bool = False,
                parse_ahead: bool = False) -> LoadSummary:
     """Load `paths` (files or folders); `parse_ahead`: parse the next files in a second
-    process while one is written, if the load is big enough to gain (see etl.parse_ahead).
-    Off by default: the worker's memory took the national day's peak over 2 GB (bench)."""
+    process while one is written, if the load is big enough to gain (see etl.parse_ahead;
+    `etl load` asks for it unless told --no-parse-ahead)."""
     summary = LoadSummary()
     touched: dict[date, set[str]] = {day: set(rollups.GRAINS) for day in _recover_interrupted(engine)}
     fixes: dict[date, Correction] = {}  # staff-day rows corrected on days already rolled up
