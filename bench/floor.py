@@ -15,6 +15,7 @@ Example: python -m bench.floor data/bench/large-7-35d/inbox --days 8
 from __future__ import annotations
 
 import json
+import operator
 import statistics
 import time
 from dataclasses import dataclass
@@ -23,8 +24,10 @@ from pathlib import Path
 import click
 import pyarrow.csv as pa_csv
 
-from store.engine import make_engine
+from store import bulk
+from store.engine import Table, make_engine
 from store.migrate import upgrade
+from store.schema import fact_contact, fact_conversion, fact_staff_day
 from etl.sources.wecom import normalise_keys
 from etl.sources.wecom_models import BEHAVIOR_FIELDS, GROUP_FIELDS
 
@@ -81,11 +84,12 @@ def _wecom_rows(path: Path) -> tuple[list[tuple], list[str]]:
     return rows, fields
 
 
-def _upsert(cursor, table: str, columns: list[str], keys: list[str], rows: list[tuple]) -> None:  # noqa: ANN001
-    """One executemany of an upsert: names are this module's constants, values are bound."""
-    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in keys)
-    sql = (f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
-           f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}")
+def _upsert(cursor, table: Table, columns: list[str], keys: list[str], rows: list[tuple]) -> None:  # noqa: ANN001
+    """One executemany of the store's own upsert (store.bulk.sqlite_upsert): every value bound."""
+    sql, order = bulk.sqlite_upsert(table, columns, keys=keys)
+    if order != columns:  # the statement takes the table's column order
+        pick = operator.itemgetter(*[columns.index(name) for name in order])
+        rows = [pick(row) for row in rows]
     cursor.execute("BEGIN")
     cursor.executemany(sql, rows)
     cursor.execute("COMMIT")
@@ -104,15 +108,15 @@ def floor_day(cursor, inbox: Path, stamp: str) -> DayFloor:  # noqa: ANN001 - a 
 
     contacts = timed("contacts read", lambda: sorted(_csv_rows(inbox / f"contacts_{stamp}.csv", CONTACT_COLUMNS),
                                                      key=lambda row: (row[2], row[1], row[0])))
-    timed("contacts write", lambda: _upsert(cursor, "fact_contact", CONTACT_COLUMNS,
+    timed("contacts write", lambda: _upsert(cursor, fact_contact, CONTACT_COLUMNS,
                                             ["added_on", "staff_id", "customer_key"], contacts))
     conversions = timed("conversions read", lambda: _csv_rows(inbox / f"conversions_{stamp}.csv", CONVERSION_COLUMNS))
-    timed("conversions write", lambda: _upsert(cursor, "fact_conversion", CONVERSION_COLUMNS,
+    timed("conversions write", lambda: _upsert(cursor, fact_conversion, CONVERSION_COLUMNS,
                                                CONVERSION_COLUMNS[:6], conversions))
     rows_written.update(contacts=len(contacts), conversions=len(conversions), staff_days=0)
     for source in ("wecom_behavior", "wecom_groupchat"):
         staff_days, fields = timed("wecom read", lambda: _wecom_rows(inbox / f"{source}_{stamp}.jsonl"))
-        timed("wecom write", lambda: _upsert(cursor, "fact_staff_day", ["day", "staff_id", *fields],
+        timed("wecom write", lambda: _upsert(cursor, fact_staff_day, ["day", "staff_id", *fields],
                                              ["day", "staff_id"], staff_days))
         rows_written["staff_days"] += len(staff_days)
     return DayFloor(stamp, seconds, rows_written)

@@ -52,14 +52,20 @@ def upsert_frame(connection: Connection, table: Table, frame: pd.DataFrame, *, k
     if connection.dialect.name == "postgresql":
         _pg_upsert(connection, table, frame, columns, keys)
         return len(frame)
+    sql, order = sqlite_upsert(table, columns, keys=keys)
+    _executemany(connection, sql, _rows(frame, table, order, iso_dates=True))
+    return len(frame)
+
+
+def sqlite_upsert(table: Table, columns: Sequence[str], *, keys: Sequence[str]) -> tuple[str, list[str]]:
+    """SQLite's INSERT … ON CONFLICT (`keys`) DO UPDATE of `columns` into `table`, as the
+    driver's SQL (one `?` per column), and the order its parameters take (the table's)."""
     statement = sqlite.insert(table)
     updates = {name: statement.excluded[name] for name in columns if name not in keys}
     compiled = statement.on_conflict_do_update(index_elements=list(keys), set_=updates).compile(
-        dialect=connection.dialect, column_keys=columns
+        dialect=sqlite.dialect(), column_keys=list(columns)
     )
-    order = list(compiled.positiontup)  # the statement's parameter order (the table's)
-    _executemany(connection, str(compiled), _rows(frame, table, order, iso_dates=True))
-    return len(frame)
+    return str(compiled), list(compiled.positiontup)
 
 
 def _rows(frame: pd.DataFrame, table: Table, columns: list[str], *, iso_dates: bool) -> Iterator[list[tuple]]:
