@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from etl.corrections import Correction, apply as apply_correction
 from kpi import rollup as r
-from store import live_pack, read, write
+from store import live_counts, live_pack, read, write
 from store import staff_month
 from store.engine import Engine, is_in_memory
 from store.staff_append import NewDay
@@ -184,7 +184,7 @@ def _rebuild_window(
                 zeros = [c for c in COMPONENTS if c not in frame.columns]
                 written += write.insert_rows(connection, rollup_day, frame, zeros=zeros)
             if CUSTOMER in grains:
-                staff_month.record_live(connection, day, live, last=day == end)  # per-staff live counts
+                live_counts.record_live(connection, day, live, last=day == end)  # per-staff live counts
             if live is not None and day == end:
                 live_pack.write(connection, day, live)  # where the next load's rebuild can start
     newest = None

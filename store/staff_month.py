@@ -1,5 +1,5 @@
-"""Staff-level sums kept for fast page reads: staff_month (per month) and staff_live (relations
-live per staff at the end of chosen days). See the tables in store/schema.py.
+"""Staff-level sums kept for fast page reads: staff_month (per month); the relations live per
+staff at the end of chosen days are store.live_counts'. See the tables in store/schema.py.
 
 Placement is the rollups' rule, done in SQL: a fact belongs to the outlet of the roster
 version valid on the fact's own day. The SELECTs that place and sum facts are shared by the
@@ -21,7 +21,7 @@ from store import bulk
 from store.month_rollups import block_of, blocks_of
 from store.sums import stable_sum
 from store.schema import (STAFF_DAYS, STAFF_FLOWS, STAFF_SALES, STAFF_WEIGHTS, fact_conversion, fact_staff_day,
-                          staff, staff_block, staff_live, staff_month, staff_pack)
+                          staff, staff_block, staff_month, staff_pack)
 
 if TYPE_CHECKING:
     from store.staff_append import NewDay
@@ -274,31 +274,3 @@ def has_rows(connection: Connection, month: date) -> bool:
 def has_pack(connection: Connection, month: date) -> bool:
     p = staff_pack.c
     return connection.execute(select(p.month).where(p.month == month, p.part == "sums")).first() is not None
-
-
-# --- relations live per staff ---
-def kept(day: date) -> bool:
-    """Days whose live counts are always kept: the ends of weeks and months (period ends)."""
-    return day.weekday() == 6 or day == month_end(day)
-
-
-def record_live(connection: Connection, day: date, live: pd.Series, *, last: bool) -> None:
-    """Keep the live relations per staff × kind at the end of `day` if it is a kept day or the
-    last day of a rebuild (the newest day of data); `live` is the rollup rebuild's series
-    indexed by (staff_id, kind, segment). A newest day superseded by a later one is dropped."""
-    if not (last or kept(day)):
-        return
-    connection.execute(delete(staff_live).where(staff_live.c.day == day))
-    if last and not kept(day):
-        stale = [day - timedelta(days=n) for n in range(1, 32) if not kept(day - timedelta(days=n))]
-        connection.execute(delete(staff_live).where(staff_live.c.day.in_(stale)))
-    counts = live.groupby(level=["staff_id", "kind"]).sum()
-    counts = counts[counts > 0]
-    if counts.empty:
-        return
-    rows = counts.astype("int64").rename("live").reset_index().assign(day=day)
-    bulk.insert_frame(connection, staff_live, rows)  # a national day keeps 400K staff: no dicts
-
-
-def has_live(connection: Connection, day: date) -> bool:
-    return connection.execute(select(staff_live.c.day).where(staff_live.c.day == day).limit(1)).first() is not None

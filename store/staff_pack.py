@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Connection, Select, Table, and_, delete, func, insert, or_, select
 
-from store import bulk
+from store import bulk, live_counts
 from store import staff_month as sm
 from store.schema import (STAFF_SALES, fact_contact, fact_conversion, fact_staff_day, staff, staff_live, staff_month,
                           staff_pack)
@@ -117,7 +117,7 @@ def roster_of(history: pd.DataFrame, as_of: date) -> pd.DataFrame:
 def live_on(connection: Connection, day: date, ids: Select | None = None) -> Select:
     """Relations live at the end of `day` per staff × kind (of the staff `ids` selects, or
     everyone): kept by the rollup rebuild for period ends, else counted from fact_contact."""
-    if sm.has_live(connection, day):
+    if live_counts.has_live(connection, day):
         v = staff_live.c
         wanted = [v.staff_id.in_(ids)] if ids is not None else []
         return select(v.staff_id, v.kind, v.live.label("contacts_live")).where(v.day == day, *wanted)
