@@ -15,7 +15,6 @@ Example: python -m bench.floor data/bench/large-7-35d/inbox --days 8
 from __future__ import annotations
 
 import json
-import operator
 import statistics
 import time
 from dataclasses import dataclass
@@ -87,9 +86,8 @@ def _wecom_rows(path: Path) -> tuple[list[tuple], list[str]]:
 def _upsert(cursor, table: Table, columns: list[str], keys: list[str], rows: list[tuple]) -> None:  # noqa: ANN001
     """One executemany of the store's own upsert (store.bulk.sqlite_upsert): every value bound."""
     sql, order = bulk.sqlite_upsert(table, columns, keys=keys)
-    if order != columns:  # the statement takes the table's column order
-        pick = operator.itemgetter(*[columns.index(name) for name in order])
-        rows = [pick(row) for row in rows]
+    if order != columns:  # the rows are built in `columns` order; the statement binds the table's
+        raise ValueError(f"{table.name}: give the columns in the table's order {order}, not {columns}")
     cursor.execute("BEGIN")
     cursor.executemany(sql, rows)
     cursor.execute("COMMIT")
