@@ -19,7 +19,7 @@ from store.grains import BEHAVIOUR, rows_of
 from store.month_rollups import rebuild_month_rollups
 from store.pages import OutOfScope, Scope
 from store.read import frame
-from store.schema import COMPONENTS, SNAPSHOT_COMPONENTS, org_unit, rollup_day, rollup_month, rollup_month_unit
+from store.schema import COMPONENTS, SNAPSHOT_COMPONENTS, TREND_COLUMNS, org_unit, rollup_day, rollup_month, rollup_month_unit
 from store.totals import Units, period_totals
 
 FIRST, LAST = date(2026, 9, 20), date(2026, 10, 12)
@@ -283,7 +283,8 @@ def test_a_trend_finds_its_own_rows_in_the_index(sqlite_engine: sa.Engine, units
     """The overview's S-curves (per day over the whole history, of the units below, every
     department and kind) seek level or parent, day, department and kind in rollup_day's index,
     so a year of days looks up only the curve's rows, not every department × kind × segment
-    row of each day (a year at head office: 206 ms before, 32 ms)."""
+    row of each day (a year at head office: 206 ms before, 32 ms), and read the curve's
+    columns from the index alone (84 → 38 ms): no lookup of the wide rows in the table."""
     store = _filled(sqlite_engine)
     executed: list[tuple[str, object]] = []
     sa.event.listen(store, "before_cursor_execute", lambda c, cur, sql, params, ctx, many: executed.append((sql, params)))
@@ -297,3 +298,5 @@ def test_a_trend_finds_its_own_rows_in_the_index(sqlite_engine: sa.Engine, units
         plans = [" ".join(row[3] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params))
                  for sql, params in reads]
     assert all("=? AND day=? AND department=? AND kind=?)" in plan for plan in plans), plans
+    assert {spec["component"] for spec in specs} <= set(TREND_COLUMNS)
+    assert all("USING COVERING INDEX" in plan for plan in plans), plans
