@@ -79,16 +79,23 @@ def write(result: dict, rows: list[dict], out_dir: Path) -> tuple[Path, Path]:
     runs = {}
     if json_path.exists():
         try:
-            runs = json.loads(json_path.read_text(encoding="utf-8")).get("runs", {})
-        except (json.JSONDecodeError, AttributeError):
+            earlier = json.loads(json_path.read_text(encoding="utf-8")).get("runs", {})
+            runs = {run_key(run): run for run in earlier.values()}
+        except (json.JSONDecodeError, AttributeError, KeyError, TypeError):
             runs = {}  # an unreadable earlier file is replaced, not merged
-    runs[result["scale"]] = {**result, "machine": machine(), "versions": versions(), "figures": rows,
+    runs[run_key(result)] = {**result, "machine": machine(), "versions": versions(), "figures": rows,
                              "verdict": f.verdict(rows)}
-    ordered = dict(sorted(runs.items(), key=lambda item: _rank(item[0])))
+    ordered = dict(sorted(runs.items(), key=lambda item: (_rank(item[1]["scale"]), -item[1]["days"])))
     json_path.write_text(json.dumps({"runs": ordered}, ensure_ascii=False, indent=1, default=str) + "\n",
                          encoding="utf-8")
     md_path.write_text(markdown(ordered), encoding="utf-8")
     return json_path, md_path
+
+
+def run_key(result: dict) -> str:
+    """A run replaces the earlier run of its bank: the same scale and number of days (a year's
+    run and a quicker 35-day one of the large bank stand side by side)."""
+    return f"{result['scale']}-{result['days']}d"
 
 
 def _rank(scale: str) -> int:

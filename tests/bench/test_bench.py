@@ -44,7 +44,7 @@ def finished(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     store = out / "loaded.db"  # kept: a later test reruns the bench into data_dir with a time limit
     with sqlite3.connect(data_dir / "small.db") as source, sqlite3.connect(store) as target:
         source.backup(target)
-    return {"json": json.loads((out / "results.json").read_text(encoding="utf-8"))["runs"]["small"],
+    return {"json": json.loads((out / "results.json").read_text(encoding="utf-8"))["runs"]["small-2d"],
             "md": (out / "results.md").read_text(encoding="utf-8"), "stdout": done.stdout, "store": store}
 
 
@@ -102,7 +102,7 @@ def test_a_load_over_its_time_limit_is_reported_and_pages_are_skipped(data_dir: 
                                                                      tmp_path: Path) -> None:
     done = bench(data_dir, tmp_path, "--load-timeout", "1")  # the banks are cached by now
     assert done.returncode == 0, done.stderr[-4000:]
-    run = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))["runs"]["small"]
+    run = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))["runs"]["small-2d"]
     sqlite = run["stores"]["sqlite"]
     assert sqlite["history"]["timed_out"] and sqlite["history"]["seconds"] is None and sqlite["day"] is None
     assert "not consistent" in sqlite["skipped"] and "pages" not in sqlite
@@ -181,3 +181,19 @@ def test_the_floor_writes_every_row_the_loader_keeps(data_dir: Path, finished: d
                       "SELECT count(*) FROM fact_staff_day"):
             kept, written = loaded.execute(count).fetchone()[0], floor.execute(count).fetchone()[0]
             assert kept > 0 and written >= kept, count
+
+
+def test_a_run_replaces_only_the_earlier_run_of_its_bank(finished: dict, tmp_path: Path) -> None:
+    """A year's run and a quicker one of the same scale stand side by side in results.md; a
+    file from before runs were keyed by their days is re-keyed, not lost."""
+    from bench import report
+
+    earlier = {**finished["json"], "days": 7}
+    (tmp_path / "results.json").write_text(json.dumps({"runs": {"small": earlier}}, default=str), encoding="utf-8")
+    run = {k: v for k, v in finished["json"].items() if k not in ("machine", "versions", "figures", "verdict")}
+    report.write(run, finished["json"]["figures"], tmp_path)
+    runs = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))["runs"]
+    assert list(runs) == ["small-7d", "small-2d"]
+    report.write(run, finished["json"]["figures"], tmp_path)  # the same bank again: replaced
+    assert list(json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))["runs"]) == ["small-7d", "small-2d"]
+    assert (tmp_path / "results.md").read_text(encoding="utf-8").count("## small bank:") == 2
