@@ -63,9 +63,9 @@ def overview(q: Recorder, v: View) -> None:
     if here["level"] == "outlet":
         return
     first = q(data.data_period)[0]
-    daily = q(data.daily_metrics, s, CHILD_LEVEL[here["level"]], code, first, p.end, ("contact_enabled_rate",), None)
+    daily = q(data.daily_metrics, s, CHILD_LEVEL[here["level"]], code, first, p.end, (overview_view.S_CURVE,), None)
     if not daily.empty:
-        q(data.plan, s, "contact_enabled_rate", code, p.end)
+        q(data.plan, s, overview_view.S_CURVE, code, p.end)
     q(data.attainment, s, code, p.key, p.start, p.end, True, None)
     q(data.child_metrics, s, code, p.start, p.end, ADOPTION, None)
 

@@ -13,6 +13,9 @@ from dashboard.charts import percent
 from kpi.attainment import attainment as judge
 from kpi.registry import METRICS
 
+# The rollout S-curve's metric. store.schema.TREND_COLUMNS holds its terms in rollup_day's
+# indexes, so a year of the curve is read from the index alone (tests/dashboard checks they agree).
+S_CURVE = "contact_enabled_rate"
 HEADLINES = ("contact_enabled_rate", "active_staff_rate", "new_contact_cnt", "contacts_live",
              "account_cnt", "funded_cnt", "card_cnt", "deposit_amount")
 

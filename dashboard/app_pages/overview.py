@@ -49,11 +49,11 @@ child_level = CHILD_LEVEL[here["level"]]
 # Rollout S-curves of the units below, against the plan's month-end targets.
 st.subheader(t("overview.scurve_title"))
 first_day = (data.data_period() or (period.start, period.end))[0]
-daily = data.daily_metrics(scope, child_level, code, first_day, period.end, ("contact_enabled_rate",), None)
+daily = data.daily_metrics(scope, child_level, code, first_day, period.end, (view.S_CURVE,), None)
 if not daily.empty:
-    plan = data.plan(scope, "contact_enabled_rate", code, period.end)
-    st.plotly_chart(view.s_curves(daily, plan, name_column=name_column, metric="contact_enabled_rate",
-                                  plan_label=t("overview.plan"), y_label=view.metric_label("contact_enabled_rate", language)),
+    plan = data.plan(scope, view.S_CURVE, code, period.end)
+    st.plotly_chart(view.s_curves(daily, plan, name_column=name_column, metric=view.S_CURVE,
+                                  plan_label=t("overview.plan"), y_label=view.metric_label(view.S_CURVE, language)),
                     key=f"scurve-{code}")
     st.caption(t("overview.scurve_caption"))
 

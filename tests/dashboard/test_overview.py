@@ -85,3 +85,13 @@ def test_a_unit_outside_the_bank_is_refused_not_shown(app: AppTest) -> None:
     assert not app.exception
     assert any("XX99" in w.value for w in app.warning)
     assert metric_values(app)["新增客户数"] == "21"  # back at the scope's root
+
+
+def test_the_s_curve_is_read_from_rollup_days_index_alone() -> None:
+    """The S-curve's terms are the columns rollup_day's level and parent indexes hold: a curve
+    of another metric would look up 11,000 wide rows a year in the table (84 ms, not 38)."""
+    from dashboard import overview_view
+    from kpi.registry import get_metric
+    from store.schema import TREND_COLUMNS
+
+    assert {term.component for term in get_metric(overview_view.S_CURVE).terms} <= set(TREND_COLUMNS)
