@@ -120,6 +120,8 @@ def load_paths(engine: Engine, paths: list[Path], *, force: bool = False, progre
     with engine.begin() as connection:
         pending = read.runs_awaiting_rollup(connection)
         write.set_run_status(connection, [int(i) for i in pending["id"]], "ok")
+    if summary.rollup_days or any(result.status == "ok" for result in summary.results):
+        write.refresh_planner_statistics(engine)  # the pages' plans follow what was just loaded
     return summary
 
 
