@@ -116,6 +116,7 @@ def _run_section(result: dict) -> list[str]:
     lines = [f"## {title(result)}", "",
              f"- run: {result['started_at']} → {result['finished_at']} (UTC), `{result['command']}`",
              f"- machine: {m['cpus']} CPUs ({m['cpu_model']}), {m['ram_gb']} GB RAM, {m['os']}, Python {m['python']}",
+             _reference(result.get("reference")),
              "- packages: " + ", ".join(f"{k} {val}" for k, val in v.items()),
              "- stores: " + _stores(result["stores"]),
              f"- **{result['verdict']}**", "",
@@ -129,6 +130,15 @@ def _run_section(result: dict) -> list[str]:
         group = r["group"]
     lines += ["", *_slowest_steps(result), ""]
     return lines
+
+
+def _reference(speed: dict | None) -> str:
+    """The machine's reference times (bench.calibrate): compare runs only where they are alike."""
+    if not speed:
+        return "- reference work: not measured (a run before bench.calibrate)"
+    parts = ", ".join(f"{name.removesuffix('_s').replace('_', ' ')} {seconds:.2f} s"
+                      for name, seconds in speed.items() if name != "total_s")
+    return f"- reference work (bench.calibrate; lower is a faster machine): {speed['total_s']:.2f} s ({parts})"
 
 
 def _stores(stores: dict) -> str:

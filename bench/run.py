@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import naive, pages
+from bench import calibrate, naive, pages
 from bench.inbox import Bank, demo_bank
 from bench.loads import Load, Store, fresh_postgres, fresh_sqlite, init, load
 from store.engine import make_engine
@@ -38,11 +38,14 @@ def run(o: Options, echo: Echo) -> dict:
     """Measure everything; return the results (figures are added by report.figures)."""
     started = datetime.now(UTC)
     logs = o.data_dir / "logs"
+    echo("the machine's speed: reference work (bench.calibrate)")
+    speed = calibrate.reference()  # first, on an idle machine: nothing of ours runs yet
     echo(f"bank: {o.scale}, {o.days} days, seed {o.seed}")
     bank = demo_bank(o.data_dir, scale=o.scale, seed=o.seed, days=o.days, log_dir=logs)
     result: dict = {"scale": o.scale, "days": o.days, "seed": o.seed,
                     "command": shlex.join(["python", "-m", "bench", *sys.argv[1:]]),
-                    "options": {k: str(v) for k, v in vars(o).items()}, "bank": bank_facts(bank), "stores": {}}
+                    "options": {k: str(v) for k, v in vars(o).items()}, "reference": speed, "bank": bank_facts(bank),
+                    "stores": {}}
     result["stores"]["sqlite"] = measure_store(fresh_sqlite(o.data_dir / f"{o.scale}.db"), bank, o, echo)
     if o.postgres:
         pg, why = fresh_postgres(f"cascade_bench_{o.scale}")

@@ -98,6 +98,15 @@ def test_every_figure_has_a_budget_and_a_status_in_json_table_and_markdown(finis
     assert f"{run['machine']['cpus']} CPUs" in md and "## How each figure is measured" in md
 
 
+def test_a_run_records_how_fast_its_machine_was(finished: dict) -> None:
+    # Figures of runs on different machines are only comparable beside these (bench.calibrate).
+    speed = finished["json"]["reference"]
+    assert set(speed) == {"json_lines_s", "pandas_groupby_s", "sqlite_insert_s", "total_s"}
+    assert all(seconds > 0 for seconds in speed.values())
+    assert speed["total_s"] == pytest.approx(sum(v for k, v in speed.items() if k != "total_s"), abs=0.005)
+    assert f"{speed['total_s']:.2f} s (json lines {speed['json_lines_s']:.2f} s" in finished["md"]
+
+
 def test_a_load_over_its_time_limit_is_reported_and_pages_are_skipped(data_dir: Path, finished: dict,
                                                                      tmp_path: Path) -> None:
     done = bench(data_dir, tmp_path, "--load-timeout", "1")  # the banks are cached by now
