@@ -5,6 +5,9 @@
     engine: parametrised over both backends, so a store test runs on SQLite and PostgreSQL.
     tiny_bank (files in the real formats) -> tiny_sqlite_url (a SQLite store with it loaded)
 
+The read-only stores and banks are built once per run, whichever xdist worker asks first
+(tests/once.py), not once per worker.
+
 Outside CI, PostgreSQL tests skip with a one-line reason when the server is unreachable;
 under CI=true they fail instead (a skip there would hide a broken promise).
 """
@@ -24,17 +27,21 @@ from store.engine import make_engine
 from store.migrate import upgrade
 from store.schema import metadata
 from needs import PG_URL, pg_unavailable_reason, require_or_skip
+from once import built_once
 from tiny_bank import write_hostile_bank, write_tiny_bank
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "template.db"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    with engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
-    return path
+    def build(folder: Path) -> str:
+        engine = make_engine(f"sqlite:///{folder / 'template.db'}")
+        upgrade(engine)
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        engine.dispose()
+        return "template.db"
+
+    folder, name = built_once(tmp_path_factory, "sqlite-template", build)
+    return folder / name
 
 
 @pytest.fixture
@@ -85,48 +92,48 @@ def tiny_bank(tmp_path: Path) -> Path:
     return write_tiny_bank(tmp_path / "inbox")
 
 
-def _loaded_store(folder: Path, sqlite_template: Path, write_inbox) -> str:  # noqa: ANN001 - a bank writer
-    """A SQLite store in `folder` holding the bank `write_inbox(folder / "inbox")` writes."""
-    shutil.copy(sqlite_template, folder / "cascade.db")
-    url = f"sqlite:///{folder / 'cascade.db'}"
-    engine = make_engine(url)
-    load_paths(engine, [write_inbox(folder / "inbox")])
-    engine.dispose()
-    return url
+def _loaded_store(factory: pytest.TempPathFactory, name: str, sqlite_template: Path, write_inbox) -> str:  # noqa: ANN001
+    """The URL of a SQLite store holding the bank `write_inbox(folder / "inbox")` writes, built once."""
+    def build(folder: Path) -> str:
+        shutil.copy(sqlite_template, folder / "cascade.db")
+        url = f"sqlite:///{folder / 'cascade.db'}"
+        engine = make_engine(url)
+        load_paths(engine, [write_inbox(folder / "inbox")])
+        engine.dispose()
+        return url
+
+    return built_once(factory, name, build)[1]
 
 
 @pytest.fixture(scope="session")
 def tiny_sqlite_url(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> str:
-    """A SQLite store holding the tiny bank, loaded once per session: treat it as read-only."""
-    return _loaded_store(tmp_path_factory.mktemp("tiny"), sqlite_template, write_tiny_bank)
+    """A SQLite store holding the tiny bank, loaded once per run: treat it as read-only."""
+    return _loaded_store(tmp_path_factory, "tiny", sqlite_template, write_tiny_bank)
 
 
 @pytest.fixture(scope="session")
 def hostile_sqlite_url(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> str:
     """The tiny bank with hostile org and staff names (tiny_bank.HOSTILE_*), loaded once."""
-    return _loaded_store(tmp_path_factory.mktemp("hostile"), sqlite_template, write_hostile_bank)
+    return _loaded_store(tmp_path_factory, "hostile", sqlite_template, write_hostile_bank)
+
+
+def _demo_inbox(inbox: Path) -> Path:
+    from etl.demo import generate
+
+    generate(scale="small", out=inbox, seed=11, days=14)
+    return inbox
 
 
 @pytest.fixture(scope="session")
 def demo_inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Two weeks of the small demo bank in the real file formats (generated once)."""
-    from etl.demo import generate
-
-    out = tmp_path_factory.mktemp("demo") / "inbox"
-    generate(scale="small", out=out, seed=11, days=14)
-    return out
+    """Two weeks of the small demo bank in the real file formats (generated once per run)."""
+    return built_once(tmp_path_factory, "demo", lambda folder: str(_demo_inbox(folder / "inbox")))[0] / "inbox"
 
 
 @pytest.fixture(scope="session")
 def demo_sqlite_url(demo_inbox: Path, sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A SQLite store holding `demo_inbox`, loaded once per session: treat it as read-only."""
-    folder = tmp_path_factory.mktemp("demo-db")
-    shutil.copy(sqlite_template, folder / "cascade.db")
-    url = f"sqlite:///{folder / 'cascade.db'}"
-    engine = make_engine(url)
-    load_paths(engine, [demo_inbox])
-    engine.dispose()
-    return url
+    """A SQLite store holding `demo_inbox`, loaded once per run: treat it as read-only."""
+    return _loaded_store(tmp_path_factory, "demo-db", sqlite_template, lambda _: demo_inbox)
 
 
 @pytest.fixture

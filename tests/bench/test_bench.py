@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
+from once import built_once
 
 READ_PAGES = ["overview", "drilldown", "compare", "workload", "conversion"]
 PERSONA_PAGES = {"executive": READ_PAGES, "branch_leader": READ_PAGES, "hr": ["targets", "incentives"],
@@ -33,19 +34,23 @@ def bench(data_dir: Path, out_dir: Path, *options: str) -> subprocess.CompletedP
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("bench-data")
+    return built_once(tmp_path_factory, "bench-data", lambda _: None)[0]
 
 
 @pytest.fixture(scope="module")
 def finished(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    out = tmp_path_factory.mktemp("bench-out")
-    done = bench(data_dir, out, "--load-timeout", "600")
-    assert done.returncode == 0, done.stderr[-4000:]
-    store = out / "loaded.db"  # kept: a later test reruns the bench into data_dir with a time limit
-    with sqlite3.connect(data_dir / "small.db") as source, sqlite3.connect(store) as target:
-        source.backup(target)
-    return {"json": json.loads((out / "results.json").read_text(encoding="utf-8"))["runs"]["small-2d"],
-            "md": (out / "results.md").read_text(encoding="utf-8"), "stdout": done.stdout, "store": store}
+    """The bench run end to end, once per test run (tests/once.py): a minute of two cores."""
+    def build(out: Path) -> dict:
+        done = bench(data_dir, out, "--load-timeout", "600")
+        assert done.returncode == 0, done.stderr[-4000:]
+        store = out / "loaded.db"  # kept: a later test reruns the bench into data_dir with a time limit
+        with sqlite3.connect(data_dir / "small.db") as source, sqlite3.connect(store) as target:
+            source.backup(target)
+        return {"json": json.loads((out / "results.json").read_text(encoding="utf-8"))["runs"]["small-2d"],
+                "md": (out / "results.md").read_text(encoding="utf-8"), "stdout": done.stdout, "store": str(store)}
+
+    run = built_once(tmp_path_factory, "bench-run", build)[1]
+    return {**run, "store": Path(run["store"])}
 
 
 def test_every_load_figure_is_measured(finished: dict) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from once import built_once
 from dbstate import table_hashes
 from store.engine import make_engine
 from store.schema import etl_run
@@ -28,10 +29,15 @@ def demo_bank(demo_inbox: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def clean_load(demo_bank: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
-    db = tmp_path_factory.mktemp("clean") / "cascade.db"
-    result = etl(["load", str(demo_bank)], db)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return db, table_hashes(make_engine(f"sqlite:///{db}"), across_runs=True)
+    """The demo bank loaded by `etl load` and its tables' hashes, once per run (tests/once.py):
+    the tests read it, or copy it first."""
+    def build(folder: Path) -> dict[str, str]:
+        result = etl(["load", str(demo_bank)], folder / "cascade.db")
+        assert result.returncode == 0, result.stdout + result.stderr
+        return table_hashes(make_engine(f"sqlite:///{folder / 'cascade.db'}"), across_runs=True)
+
+    folder, hashes = built_once(tmp_path_factory, "clean-load", build)
+    return folder / "cascade.db", hashes
 
 
 def etl(args: list[str], db: Path) -> subprocess.CompletedProcess[str]:

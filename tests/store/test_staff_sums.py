@@ -22,6 +22,7 @@ from store.read import frame
 from store.schema import fact_contact, fact_conversion, fact_staff_day, org_unit, staff, staff_live, staff_month
 from store.staff_reads import staff_sums, subtree_staff
 from store.write import insert_rows
+from once import built_once
 
 # demo_sqlite_url holds 2026-10-18 .. 2026-10-31; `crossing` holds 2026-10-27 .. 2026-11-03.
 OCTOBER_PERIODS = [
@@ -96,20 +97,29 @@ def october(demo_sqlite_url: str) -> sa.Engine:
     return make_engine(demo_sqlite_url)
 
 
-@pytest.fixture(scope="module")
-def crossing(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> sa.Engine:
-    """8 days of the small demo bank across a month end (the merge falls on 2026-10-31)."""
+def _crossing_bank(folder: Path, sqlite_template: Path) -> sa.Engine:
+    """8 days of the small demo bank across a month end in `folder`, and an empty store there."""
     import shutil
 
     from etl.demo import generate
-    from etl.load import load_paths
 
-    folder = tmp_path_factory.mktemp("crossing")
     generate(scale="small", out=folder / "inbox", seed=5, days=8, end=date(2026, 11, 3))
     shutil.copy(sqlite_template, folder / "cascade.db")
-    engine = make_engine(f"sqlite:///{folder / 'cascade.db'}")
-    load_paths(engine, [folder / "inbox"])
-    return engine
+    return make_engine(f"sqlite:///{folder / 'cascade.db'}")
+
+
+@pytest.fixture(scope="module")
+def crossing(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> sa.Engine:
+    """8 days of the small demo bank across a month end (the merge falls on 2026-10-31), built
+    once per run (tests/once.py): the tests only read it."""
+    from etl.load import load_paths
+
+    def build(folder: Path) -> str:
+        engine = _crossing_bank(folder, sqlite_template)
+        load_paths(engine, [folder / "inbox"])
+        return str(engine.url)
+
+    return make_engine(built_once(tmp_path_factory, "crossing", build)[1])
 
 
 @pytest.fixture(scope="module")
@@ -117,24 +127,21 @@ def crossing_daily(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Pa
     """The `crossing` bank delivered as production gets it: the history to 2026-10-29, then one
     load a day. The months the daily loads advance are held by their packs alone
     (store.staff_append), so the pages read them from there."""
-    import shutil
-
-    from etl.demo import generate
     from etl.files import day_of_name, route
     from etl.load import load_paths
 
-    folder = tmp_path_factory.mktemp("crossing_daily")
-    generate(scale="small", out=folder / "inbox", seed=5, days=8, end=date(2026, 11, 3))
-    shutil.copy(sqlite_template, folder / "cascade.db")
-    engine = make_engine(f"sqlite:///{folder / 'cascade.db'}")
-    # Without the monthly task extracts: they put facts on the later days before those days' loads.
-    every = sorted(p for p in (folder / "inbox").iterdir() if p.suffix != ".json" and route(p) != "tasks")
-    daily = {"contacts", "conversions", "interceptions", "wecom_behavior", "wecom_groupchat"}
-    later = {p: day for p in every if route(p) in daily and (day := day_of_name(p)) > date(2026, 10, 29)}
-    load_paths(engine, [p for p in every if p not in later])
-    for day in sorted(set(later.values())):
-        assert not load_paths(engine, [p for p, d in later.items() if d == day]).failed
-    return engine
+    def build(folder: Path) -> str:
+        engine = _crossing_bank(folder, sqlite_template)
+        # Without the monthly task extracts: they put facts on the later days before those days' loads.
+        every = sorted(p for p in (folder / "inbox").iterdir() if p.suffix != ".json" and route(p) != "tasks")
+        daily = {"contacts", "conversions", "interceptions", "wecom_behavior", "wecom_groupchat"}
+        later = {p: day for p in every if route(p) in daily and (day := day_of_name(p)) > date(2026, 10, 29)}
+        load_paths(engine, [p for p in every if p not in later])
+        for day in sorted(set(later.values())):
+            assert not load_paths(engine, [p for p, d in later.items() if d == day]).failed
+        return str(engine.url)
+
+    return make_engine(built_once(tmp_path_factory, "crossing-daily", build)[1])
 
 
 @pytest.mark.parametrize("department", [None, "online"])
