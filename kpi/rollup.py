@@ -73,7 +73,8 @@ def unit_chains(org_history: pd.DataFrame, day: date) -> pd.DataFrame:
         frames.append(pd.DataFrame({"outlet_code": outlet, "unit_code": codes[at], "level": levels[at],
                                     "parent_code": parents[at]}))
         above = parent_at[at]
-        at, outlet = above[above >= 0], outlet[above >= 0]
+        known = above >= 0
+        at, outlet = above[known], outlet[known]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=["outlet_code", "unit_code", "level", "parent_code"]
     )
