@@ -25,7 +25,7 @@ def org_histories(draw: st.DrawFn) -> pd.DataFrame:
     for depth, level in enumerate(LEVELS):
         codes = [f"{level[0].upper()}{depth}{n}" for n in range(draw(st.integers(1, 4)))]
         for code in codes:
-            cuts = sorted(draw(st.sets(st.integers(0, 40), max_size=3)))
+            cuts = sorted(draw(st.sets(st.integers(1, 40), max_size=3)))  # (code, valid_from) is unique, as stored
             bounds = [START + timedelta(days=c) for c in [0, *cuts]]
             closed = draw(st.booleans())
             for n, begin in enumerate(bounds):
