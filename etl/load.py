@@ -91,13 +91,14 @@ def load_paths(engine: Engine, paths: list[Path], *, force: bool = False, progre
     process while one is written, if the load is big enough to gain (see etl.parse_ahead;
     `etl load` asks for it unless told --no-parse-ahead)."""
     summary = LoadSummary()
-    touched: dict[date, set[str]] = {day: set(rollups.GRAINS) for day in _recover_interrupted(engine)}
-    fixes: dict[date, Correction] = {}  # staff-day rows corrected on days already rolled up
     routed = discover(paths)
-    history = writers.Histories.read(engine)
+    # Started first: the worker parses the first file while the store is read below.
     ahead = ParseAhead(routed) if parse_ahead and worth_it(routed) else None
     bar = tqdm(routed, desc="files", unit="file", disable=not progress)
     try:
+        touched: dict[date, set[str]] = {day: set(rollups.GRAINS) for day in _recover_interrupted(engine)}
+        fixes: dict[date, Correction] = {}  # staff-day rows corrected on days already rolled up
+        history = writers.Histories.read(engine)
         for source, path in bar:
             bar.set_postfix_str(path.name)
             if source is None or source not in writers.WRITERS:

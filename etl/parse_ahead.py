@@ -81,17 +81,22 @@ class ParseAhead:
         self.futures: dict[Path, Future] = {}
         # forkserver, not fork: the worker must not inherit the loader's open SQLite connections.
         self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"))
-        with _main_module_hidden():  # the forkserver and the worker start now, importing no __main__
-            self.pool.submit(int).result()
+        # The first files are submitted now, without waiting: the worker starts (in submit,
+        # with no __main__ to import) and parses the first file while the loader reads the
+        # store's histories and checks checksums (~1 s of a national day's wait).
+        with _main_module_hidden():
+            self._submit_from(0)
+
+    def _submit_from(self, index: int) -> None:
+        for ahead_source, ahead_path in self.queue[index:index + AHEAD + 1]:
+            if ahead_path not in self.futures:
+                self.futures[ahead_path] = self.pool.submit(_parse, ahead_source, str(ahead_path))
 
     def parser(self, source: str, path: Path) -> Callable[[], Parsed]:
         """What the writer of `path` calls to get its parse (from the worker, or here)."""
         if path not in self.position:
             return lambda: PARSERS[source](path)
-        index = self.position[path]
-        for ahead_source, ahead_path in self.queue[index:index + AHEAD + 1]:
-            if ahead_path not in self.futures:
-                self.futures[ahead_path] = self.pool.submit(_parse, ahead_source, str(ahead_path))
+        self._submit_from(self.position[path])
         future = self.futures.pop(path)
         return lambda: self._result(future, source, path)
 
