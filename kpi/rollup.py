@@ -57,11 +57,15 @@ def staff_on(staff_history: pd.DataFrame, org_history: pd.DataFrame, day: date) 
 
 def unit_chains(org_history: pd.DataFrame, day: date) -> pd.DataFrame:
     """One row per (outlet, unit above or equal to it) on `day`: outlet_code, unit_code,
-    level, parent_code. Outlets closed that day keep the chain of their last version."""
-    units = org_history.sort_values("valid_from")
+    level, parent_code. Each unit is its version valid that day; a unit closed by then is its
+    last version begun (where it stood when it closed: its late facts roll up there), and a
+    unit not open yet its first."""
+    units = org_history.sort_values("valid_from", kind="stable")
     valid_now = versions_on(org_history, day)
-    units = pd.concat([valid_now, units[~member(units["code"], valid_now["code"])]])
-    units = units.drop_duplicates("code", keep="first")
+    others = units[~member(units["code"], valid_now["code"])]
+    begun = (others["valid_from"] <= day).to_numpy()
+    closed = others[begun].drop_duplicates("code", keep="last")
+    units = pd.concat([valid_now, closed, others[~begun]]).drop_duplicates("code", keep="first")
     codes, levels, parents = (units[c].to_numpy(dtype=object) for c in ("code", "level", "parent_code"))
     # Each unit's parent as a row position (-1: none, or not in the org), looked up once: pandas'
     # isin and .loc on its Arrow strings cost ~2 s a national org (16K versions) this way round.
