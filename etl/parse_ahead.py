@@ -81,23 +81,33 @@ class ParseAhead:
         self.futures: dict[Path, Future] = {}
         # forkserver, not fork: the worker must not inherit the loader's open SQLite connections.
         self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"))
-        # The first files are submitted now, without waiting: the worker starts (in submit,
-        # with no __main__ to import) and parses the first file while the loader reads the
-        # store's histories and checks checksums (~1 s of a national day's wait).
+        self.broken = False
+        # The first file is submitted now, without waiting: the worker starts (in submit, with
+        # no __main__ to import) and parses it while the loader reads the store's histories
+        # and checks the first checksum (~1 s of a national day's wait). One file only: a
+        # reload of files already loaded (skipped by checksum) parses at most this one.
         with _main_module_hidden():
-            self._submit_from(0)
+            self._submit(self.queue[:1])
 
-    def _submit_from(self, index: int) -> None:
-        for ahead_source, ahead_path in self.queue[index:index + AHEAD + 1]:
-            if ahead_path not in self.futures:
-                self.futures[ahead_path] = self.pool.submit(_parse, ahead_source, str(ahead_path))
+    def _submit(self, files: list[tuple[str, Path]]) -> None:
+        for source, path in files:
+            if path in self.futures or self.broken:
+                continue
+            try:
+                self.futures[path] = self.pool.submit(_parse, source, str(path))
+            except BrokenProcessPool:  # the worker died earlier: the files left parse here
+                log.warning("parse worker lost; parsing the remaining files in the loader")
+                self.broken = True
 
     def parser(self, source: str, path: Path) -> Callable[[], Parsed]:
         """What the writer of `path` calls to get its parse (from the worker, or here)."""
         if path not in self.position:
             return lambda: PARSERS[source](path)
-        self._submit_from(self.position[path])
-        future = self.futures.pop(path)
+        index = self.position[path]
+        self._submit(self.queue[index:index + AHEAD + 1])
+        future = self.futures.pop(path, None)
+        if future is None:
+            return lambda: PARSERS[source](path)
         return lambda: self._result(future, source, path)
 
     @staticmethod

@@ -128,15 +128,19 @@ def _month_rollups(pool: ThreadPoolExecutor, engine: Engine, days: list[date], c
 
 
 class ChainCache:
-    """Outlet → ancestor chains per day, recomputed only when the set of org versions valid
-    that day changes (a reorganisation), not for every day."""
+    """Outlet → ancestor chains per day, recomputed only when the org of the day changes (a
+    reorganisation), not for every day. The key is what r.unit_chains chooses from: the
+    versions valid that day, how many versions have begun by then (a closed unit stands as its
+    last version begun, so two days with the same valid versions may differ there), and the
+    merges."""
 
     def __init__(self, org: pd.DataFrame) -> None:
         self.org = org
         self.cache: dict[tuple, pd.DataFrame] = {}
 
     def on(self, day: date) -> pd.DataFrame:
-        key = (tuple(r.versions_on(self.org, day).index), tuple(r.survivors(self.org, day).items()))
+        begun = int((self.org["valid_from"] <= day).sum())
+        key = (tuple(r.versions_on(self.org, day).index), begun, tuple(r.survivors(self.org, day).items()))
         if key not in self.cache:
             self.cache[key] = r.unit_chains(self.org, day)
         return self.cache[key]

@@ -60,3 +60,32 @@ def test_the_worker_never_runs_the_main_script(sqlite_template: Path, tiny_bank:
     _, results = loaded(sqlite_template, tmp_path / "ahead", tiny_bank, ahead=True)
     statuses = {status for _, status, *_ in results}
     assert "ok" in statuses and "failed" not in statuses, results
+
+
+def test_files_after_the_worker_died_are_parsed_in_the_loader(tiny_bank: Path) -> None:
+    """A worker killed mid-load (out of memory, say) costs time, not the load: every file's
+    parse is still the one the loader would make itself."""
+    import os
+    import signal
+    import time
+
+    import pandas as pd
+
+    from etl.load import discover
+
+    ahead = parse_ahead.ParseAhead(discover([tiny_bank]))
+    try:
+        first_source, first_path = ahead.queue[0]
+        ahead.parser(first_source, first_path)()  # the worker is up and answered once
+        for pid in list(ahead.pool._processes):  # noqa: SLF001 - the only handle on the worker
+            os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while not ahead.pool._broken and time.monotonic() < deadline:  # noqa: SLF001 - until the pool notices
+            time.sleep(0.05)
+        assert ahead.pool._broken  # noqa: SLF001
+        for source, path in ahead.queue[1:]:
+            got, want = ahead.parser(source, path)(), parse_ahead.PARSERS[source](path)
+            pd.testing.assert_frame_equal(got.rows, want.rows, obj=path.name)
+            assert (got.rejects, got.rows_in) == (want.rejects, want.rows_in)
+    finally:
+        ahead.close()
