@@ -129,18 +129,17 @@ def _month_rollups(pool: ThreadPoolExecutor, engine: Engine, days: list[date], c
 
 class ChainCache:
     """Outlet → ancestor chains per day, recomputed only when the org of the day changes (a
-    reorganisation), not for every day. The key is what r.unit_chains chooses from: the
-    versions valid that day, how many versions have begun by then (a closed unit stands as its
-    last version begun, so two days with the same valid versions may differ there), and the
-    merges."""
+    reorganisation), not for every day. What r.unit_chains chooses from on a day (the versions
+    valid then, a closed unit's last version begun, the merges done) follows from which versions
+    have begun and which have ended by then; both only grow with the day, so their counts are
+    the key."""
 
     def __init__(self, org: pd.DataFrame) -> None:
         self.org = org
-        self.cache: dict[tuple, pd.DataFrame] = {}
+        self.cache: dict[tuple[int, int], pd.DataFrame] = {}
 
     def on(self, day: date) -> pd.DataFrame:
-        begun = int((self.org["valid_from"] <= day).sum())
-        key = (tuple(r.versions_on(self.org, day).index), begun, tuple(r.survivors(self.org, day).items()))
+        key = (int((self.org["valid_from"] <= day).sum()), int((self.org["valid_to"] <= day).sum()))
         if key not in self.cache:
             self.cache[key] = r.unit_chains(self.org, day)
         return self.cache[key]

@@ -3,7 +3,7 @@ kpi.rollup.unit_chains gives for each day on its own, across moves, closures and
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -28,8 +28,6 @@ def test_cached_chains_are_each_days_own(org: pd.DataFrame, first: int, days: in
 def test_a_day_before_an_outlet_opened_and_one_after_it_closed_get_their_own_chains() -> None:
     """The same versions are valid on both days (the outlet on neither), but it stands under
     the branch it opened in before, and under the one it closed in after."""
-    from datetime import date
-
     org = pd.DataFrame([("HO", "head_office", None, date(2020, 1, 1), None, None),
                         ("B1", "branch", "HO", date(2020, 1, 1), None, None),
                         ("B2", "branch", "HO", date(2020, 1, 1), None, None),
